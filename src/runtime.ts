@@ -1,0 +1,55 @@
+/**
+ * The one place where Deno, Bun and the compiled binary differ.
+ *
+ * @module
+ */
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+/** Which runtime credkit is running on. */
+export type RuntimeName = "deno" | "bun" | "node";
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+
+/** The current runtime. */
+export const runtimeName: RuntimeName = g.Deno ? "deno" : g.Bun ? "bun" : "node";
+
+/** True when running as a compiled single binary (`dist/credkit`). */
+export const isCompiled: boolean = (() => {
+  if (import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN")) return true;
+  if (runtimeName === "deno") {
+    try {
+      return import.meta.url.includes("deno-compile-");
+    } catch {
+      return false;
+    }
+  }
+  return false;
+})();
+
+/** Path of main.ts when running from source. */
+export const mainModulePath: string = fileURLToPath(new URL("../main.ts", import.meta.url));
+
+/**
+ * The argv that starts credkit itself again (for detached servers and
+ * supervisors): the binary alone when compiled, otherwise the runtime plus
+ * main.ts.
+ *
+ * @example
+ * ```ts
+ * const [cmd, ...args] = selfCommand();
+ * ```
+ */
+export function selfCommand(): string[] {
+  if (isCompiled) return [process.execPath];
+  if (runtimeName === "deno") return [g.Deno.execPath(), "run", "-A", mainModulePath];
+  if (runtimeName === "bun") return [process.execPath, mainModulePath];
+  return [process.execPath, "--experimental-strip-types", mainModulePath];
+}
+
+/** The command-line arguments after the program name. */
+export function commandLineArgs(): string[] {
+  if (runtimeName === "deno") return [...g.Deno.args];
+  return process.argv.slice(2);
+}
