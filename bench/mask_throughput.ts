@@ -1,0 +1,135 @@
+/**
+ * Throughput of the output maskers: pushes MB of log-like text in 64 KiB
+ * chunks through {@link StreamMasker} (and JSON lines through
+ * {@link McpRelay}) with 5 secrets of 20–40 chars, and prints MB/s.
+ *
+ * Usage: `deno run -A bench/mask_throughput.ts [MB]` or
+ * `bun bench/mask_throughput.ts [MB]` (default 200).
+ *
+ * @module
+ */
+import process from "node:process";
+import { StreamMasker } from "../src/supervise/mask.ts";
+import { McpRelay } from "../src/supervise/mcp_relay.ts";
+
+const CHUNK = 64 * 1024;
+const TOTAL_MB = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
+const TOTAL = TOTAL_MB * 1024 * 1024;
+
+/** Deterministic pseudo-random numbers (xorshift32). */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+}
+
+const rand = rng(42);
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function token(length: number, alphabet = ALNUM): string {
+  let s = "";
+  for (let i = 0; i < length; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
+  return s;
+}
+
+const tokenSecrets = [
+  "hf_" + token(17),
+  "AKIA" + token(24),
+  token(32),
+  "ghp_" + token(32),
+  "eyJ" + token(37),
+];
+// Secrets with quotes, backslashes and non-ASCII: three byte patterns each.
+const oddSecrets = tokenSecrets.map((s, i) =>
+  s.slice(0, 10) + ['"', "\\", "é", "€", "\n"][i] + s.slice(11)
+);
+
+const WORDS = (
+  "the quick brown fox jumps over lazy dog GET POST /api/v1/items status=200 took ms " +
+  "INFO WARN ERROR debug request id user token bucket region us-east-1 upload done " +
+  '{ } [ ] : , = " 0 1 2 3 4 5 6 7 8 9 hf_ AKIA ghp_ eyJ'
+).split(" ");
+
+/** About 8 MiB of log-like text with one secret occurrence every ~200 KiB. */
+function corpus(secrets: string[], jsonLines: boolean): Uint8Array {
+  const te = new TextEncoder();
+  const out = new Uint8Array(8 * 1024 * 1024);
+  let size = 0;
+  let nextSecret = 200 * 1024;
+  for (;;) {
+    const words: string[] = [];
+    const n = 4 + Math.floor(rand() * 20);
+    for (let i = 0; i < n; i++) words.push(WORDS[Math.floor(rand() * WORDS.length)]);
+    if (size >= nextSecret) {
+      words.push(secrets[Math.floor(rand() * secrets.length)]);
+      nextSecret += 200 * 1024;
+    }
+    const text = words.join(" ");
+    const line = te.encode(
+      (jsonLines
+        ? JSON.stringify({
+          jsonrpc: "2.0",
+          method: "notifications/message",
+          params: { data: text },
+        })
+        : text) + "\n",
+    );
+    if (size + line.length > out.length) return out.subarray(0, size);
+    out.set(line, size);
+    size += line.length;
+  }
+}
+
+function measure(label: string, data: Uint8Array, push: (c: Uint8Array) => Uint8Array): void {
+  // Warm up, then time TOTAL bytes taken from the corpus at shifting offsets.
+  for (let off = 0; off + CHUNK <= data.length && off < 16 * CHUNK; off += CHUNK) {
+    push(data.subarray(off, off + CHUNK));
+  }
+  let done = 0;
+  let out = 0;
+  let off = 0;
+  const t0 = performance.now();
+  while (done < TOTAL) {
+    if (off + CHUNK > data.length) off = (off + 4099) % CHUNK;
+    out += push(data.subarray(off, off + CHUNK)).length;
+    off += CHUNK;
+    done += CHUNK;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const mbps = done / 1e6 / seconds;
+  console.log(
+    `${label.padEnd(44)} ${(done / 1e6).toFixed(0)} MB in ${seconds.toFixed(2)} s: ${
+      mbps.toFixed(0)
+    } MB/s (out ${(out / 1e6).toFixed(0)} MB)`,
+  );
+}
+
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+console.log(`runtime ${runtime}, ${TOTAL_MB} MB per case, ${CHUNK / 1024} KiB chunks, 5 secrets`);
+
+const text = corpus(tokenSecrets, false);
+const masker = new StreamMasker(tokenSecrets);
+measure("StreamMasker, token secrets (5 patterns)", text, (c) => masker.push(c));
+
+const oddText = corpus(oddSecrets, false);
+const oddMasker = new StreamMasker(oddSecrets);
+measure(
+  `StreamMasker, odd secrets (${oddMasker.patterns.length} patterns)`,
+  oddText,
+  (c) => oddMasker.push(c),
+);
+
+const none = new StreamMasker([]);
+measure("StreamMasker, no secrets (passthrough)", text, (c) => none.push(c));
+
+const json = corpus(tokenSecrets, true);
+const relay = new McpRelay(tokenSecrets);
+measure("McpRelay, JSON lines, token secrets", json, (c) => relay.push(c));
+
+const oddJson = corpus(oddSecrets, true);
+const oddRelay = new McpRelay(oddSecrets);
+measure("McpRelay, JSON lines, odd secrets", oddJson, (c) => oddRelay.push(c));

@@ -1,0 +1,56 @@
+/**
+ * Builds the single binary `dist/credkit`: `deno compile` when Deno can fetch
+ * its compile runtime, otherwise `bun build --compile` (works offline and
+ * embeds the native keychain addon).
+ *
+ * Usage: deno run -A scripts/build.ts [--bun-only]
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "dist", "credkit");
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+
+function attempt(label: string, cmd: string, args: string[], timeoutMs: number): boolean {
+  const started = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs, encoding: "utf8" });
+  if (r.status === 0 && fs.existsSync(out)) {
+    console.error(`build: ${label} wrote dist/credkit in ${Date.now() - started} ms`);
+    return true;
+  }
+  const why = r.error ? r.error.message : (r.stderr || r.stdout || "").trim().split("\n").slice(-1)[0];
+  console.error(`build: ${label} failed: ${why}`);
+  return false;
+}
+
+fs.mkdirSync(join(root, "dist"), { recursive: true });
+fs.rmSync(out, { force: true });
+const bunOnly = process.argv.includes("--bun-only") || process.env.CREDKIT_BUILD === "bun";
+const ok = (!bunOnly &&
+  attempt("deno compile", fs.existsSync(bin("deno")) ? bin("deno") : "deno", [
+    "compile",
+    "-A",
+    "--no-check",
+    "--output",
+    out,
+    "main.ts",
+  ], 60_000)) ||
+  attempt("bun build --compile", fs.existsSync(bin("bun")) ? bin("bun") : "bun", [
+    "build",
+    "--compile",
+    "--minify",
+    "main.ts",
+    "--outfile",
+    out,
+  ], 300_000);
+if (!ok) {
+  console.error("build: no compiler worked; see the lines above");
+  process.exit(1);
+}
+fs.chmodSync(out, 0o755);

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs a command with an unlocked Secret Service keychain (gnome-keyring) on the
+# current D-Bus session bus. Use it inside dbus-run-session:
+#   dbus-run-session -- bash scripts/keychain_session.sh <command> [args...]
+set -euo pipefail
+if command -v gnome-keyring-daemon >/dev/null 2>&1 && [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
+  # The password "test" unlocks a throwaway login keyring for this session only.
+  eval "export $(echo -n test | gnome-keyring-daemon --unlock --replace --components=secrets --daemonize 2>/dev/null | xargs)"
+fi
+exec "$@"

@@ -1,0 +1,519 @@
+/**
+ * The AuthStore: OAuth-style user tokens kept in one store entry per service,
+ * cached in memory, and refreshed shortly before they expire.
+ *
+ * Refresh is safe under concurrency: callers in one process share one
+ * in-flight refresh, and processes serialize on a lock file under the state
+ * directory, re-read the entry under that lock and refresh only when the
+ * token still needs it. A rotated refresh token is written to the store before
+ * the new access token is handed out.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import { join } from "node:path";
+import type { ServiceDef } from "../catalog.ts";
+import { CredkitError } from "../errors.ts";
+import type { Fields, SecretBackend, StoreName } from "../store/backend.ts";
+import { withFileLock } from "../store/lock.ts";
+import type { Stores } from "../store/stores.ts";
+import { AuthenticationRequired, RefreshError } from "./errors.ts";
+import { refreshOAuth2 } from "./oauth2.ts";
+import { refreshSupabase } from "./supabase.ts";
+
+/** A token as a token endpoint or a sign-in returns it. */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken?: string;
+  /** Lifetime in seconds from now. */
+  expiresIn?: number;
+  /** Absolute expiry, epoch seconds; wins over `expiresIn`. */
+  expiresAt?: number;
+  scopes?: string[];
+  /** Token type, e.g. `bearer` (default). */
+  tokenType?: string;
+  /** The signed-in account (e-mail, user name), if known. */
+  account?: string;
+}
+
+/** What a refresher receives. */
+export interface RefreshRequest {
+  service: string;
+  def: ServiceDef;
+  refreshToken: string;
+  /** Scopes of the current token. */
+  scopes: string[];
+  fetch: typeof globalThis.fetch;
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+  /** Reads a service field (e.g. supabase `url`, `anon_key`). */
+  resolveField: (service: string, field: string) => Promise<string | undefined>;
+}
+
+/**
+ * Exchanges a refresh token for a new token set. Throws
+ * {@link AuthenticationRequired} when the refresh token is rejected and
+ * {@link RefreshError} on network errors, 5xx or 429.
+ */
+export type Refresher = (request: RefreshRequest) => Promise<TokenSet>;
+
+/** Refreshers by `auth.type`. */
+export type Refreshers = Partial<Record<NonNullable<ServiceDef["auth"]>["type"], Refresher>>;
+
+/** A backend that may know which store holds a given entry. */
+export interface TokenBackend extends SecretBackend {
+  /** The store the entry was last read from or written to. */
+  storeOf?(entry: string): StoreName | undefined;
+}
+
+/** Dependencies and settings of an {@link AuthStore}. */
+export interface AuthStoreOptions {
+  /** Where tokens live (the `tokens` namespace). */
+  backend: TokenBackend;
+  /** The service catalog, or a function returning it. */
+  services:
+    | Record<string, ServiceDef>
+    | (() => Record<string, ServiceDef> | Promise<Record<string, ServiceDef>>);
+  /** Refreshers by auth type (default: oauth2 and supabase). */
+  refreshers?: Refreshers;
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+  fetch: typeof globalThis.fetch;
+  /** Directory for the cross-process refresh locks (created when missing). */
+  lockDir: string;
+  /** Reads a service field such as supabase `url` / `anon_key`. */
+  resolveField?: (service: string, field: string) => Promise<string | undefined>;
+  /** Refresh this many seconds before expiry unless the service says otherwise (default 60). */
+  refreshMarginSeconds?: number;
+  /** After a failed refresh, keep serving a still-valid token this long before retrying (default 30 s). */
+  retryDelaySeconds?: number;
+  /** How long to wait for another process's refresh (default 60000 ms). */
+  lockTimeoutMs?: number;
+}
+
+/** What {@link AuthStore.setToken} accepts. */
+export type SetTokenInput = TokenSet;
+
+/** Token facts that are safe to show: never a token. */
+export interface TokenMetadata {
+  /** Expiry, epoch seconds; absent when the token does not expire. */
+  expiresAt?: number;
+  scopes: string[];
+  tokenType: string;
+  account?: string;
+  hasRefreshToken: boolean;
+  /** The store holding the entry. */
+  store: StoreName;
+}
+
+/** Options of {@link AuthStore.getToken}. */
+export interface GetTokenOptions {
+  /** A scope the token must carry. */
+  scope?: string;
+}
+
+interface TokenRecord {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt?: number;
+  scopes: string[];
+  tokenType: string;
+  account?: string;
+}
+
+/**
+ * Parses a stored token entry; `undefined` when it has no access token.
+ *
+ * @example
+ * ```ts
+ * parseTokenFields({ access_token: "a", expires_at: "1700000000", scopes: "read write" });
+ * ```
+ */
+export function parseTokenFields(fields: Fields | undefined): TokenRecord | undefined {
+  if (!fields?.access_token) return undefined;
+  const expires = fields.expires_at !== undefined && fields.expires_at !== ""
+    ? Number(fields.expires_at)
+    : undefined;
+  return {
+    accessToken: fields.access_token,
+    refreshToken: fields.refresh_token || undefined,
+    expiresAt: expires !== undefined && Number.isFinite(expires) ? expires : undefined,
+    scopes: splitScopes(fields.scopes),
+    tokenType: fields.token_type || "bearer",
+    account: fields.account || undefined,
+  };
+}
+
+function toFields(r: TokenRecord): Fields {
+  const f: Fields = { access_token: r.accessToken, token_type: r.tokenType };
+  if (r.refreshToken) f.refresh_token = r.refreshToken;
+  if (r.expiresAt !== undefined) f.expires_at = String(Math.floor(r.expiresAt));
+  if (r.scopes.length) f.scopes = r.scopes.join(" ");
+  if (r.account) f.account = r.account;
+  return f;
+}
+
+function splitScopes(value: string | string[] | undefined): string[] {
+  if (Array.isArray(value)) return [...new Set(value.flatMap((v) => splitScopes(v)))];
+  return [...new Set((value ?? "").split(/[\s,]+/).filter(Boolean))];
+}
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
+
+/**
+ * OAuth-style tokens per service, with automatic, concurrency-safe refresh.
+ *
+ * @example
+ * ```ts
+ * const auth = new AuthStore({
+ *   backend: new MemoryBackend(), services: BUILTIN_SERVICES,
+ *   clock: Date.now, fetch, lockDir: "/tmp/credkit-state",
+ * });
+ * await auth.setToken("supabase", { accessToken: "eyJ…", refreshToken: "r1", expiresIn: 3600 });
+ * const token = await auth.getToken("supabase"); // refreshed when close to expiry
+ * ```
+ */
+export class AuthStore {
+  readonly #backend: TokenBackend;
+  readonly #services: AuthStoreOptions["services"];
+  readonly #refreshers: Refreshers;
+  readonly #clock: () => number;
+  readonly #fetch: typeof globalThis.fetch;
+  readonly #lockDir: string;
+  readonly #resolveField: (service: string, field: string) => Promise<string | undefined>;
+  readonly #margin: number;
+  readonly #retryDelay: number;
+  readonly #lockTimeoutMs: number;
+  readonly #cache = new Map<string, TokenRecord>();
+  readonly #inflight = new Map<string, Promise<TokenRecord>>();
+  readonly #retryNotBefore = new Map<string, number>();
+  #lockDirReady = false;
+
+  constructor(options: AuthStoreOptions) {
+    this.#backend = options.backend;
+    this.#services = options.services;
+    this.#refreshers = { oauth2: refreshOAuth2, supabase: refreshSupabase, ...options.refreshers };
+    this.#clock = options.clock;
+    this.#fetch = options.fetch;
+    this.#lockDir = options.lockDir;
+    this.#resolveField = options.resolveField ?? (() => Promise.resolve(undefined));
+    this.#margin = options.refreshMarginSeconds ?? 60;
+    this.#retryDelay = options.retryDelaySeconds ?? 30;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 60000;
+  }
+
+  /**
+   * Stores a token for `service` (replacing any previous one).
+   *
+   * @example
+   * ```ts
+   * await auth.setToken("myapi", { accessToken: "at", refreshToken: "rt", expiresIn: 3600, scopes: ["read"] });
+   * ```
+   */
+  async setToken(service: string, token: SetTokenInput): Promise<void> {
+    if (!token.accessToken || typeof token.accessToken !== "string") {
+      throw new CredkitError(
+        "usage",
+        `Cannot store a token for ${service}`,
+        "the access token is empty",
+      );
+    }
+    const record: TokenRecord = {
+      accessToken: token.accessToken,
+      refreshToken: token.refreshToken || undefined,
+      expiresAt: this.#expiresAt(token),
+      scopes: splitScopes(token.scopes),
+      tokenType: (token.tokenType || "bearer").toLowerCase(),
+      account: token.account || undefined,
+    };
+    await this.#locked(service, async () => {
+      await this.#backend.set(service, toFields(record));
+    });
+    this.#cache.set(service, record);
+    this.#retryNotBefore.delete(service);
+  }
+
+  /**
+   * A valid access token for `service`, refreshed first when it expires within
+   * the refresh margin. Throws {@link AuthenticationRequired} when there is no
+   * usable token or `scope` is missing, {@link RefreshError} when a needed
+   * refresh failed transiently.
+   *
+   * @example
+   * ```ts
+   * const token = await auth.getToken("supabase", { scope: "registry:write" });
+   * ```
+   */
+  async getToken(service: string, options: GetTokenOptions = {}): Promise<string> {
+    let record = this.#cache.get(service) ?? await this.#load(service);
+    if (!record) throw new AuthenticationRequired(service, "no token");
+    this.#checkScope(service, record, options.scope);
+    if (!(await this.#needsRefresh(service, record))) return record.accessToken;
+    if (this.#isValid(record) && this.#clock() < (this.#retryNotBefore.get(service) ?? 0)) {
+      return record.accessToken;
+    }
+    let pending = this.#inflight.get(service);
+    if (!pending) {
+      pending = this.#refreshLocked(service, record).finally(() => this.#inflight.delete(service));
+      this.#inflight.set(service, pending);
+    }
+    record = await pending;
+    this.#checkScope(service, record, options.scope);
+    return record.accessToken;
+  }
+
+  /**
+   * Removes the token of `service`; `true` when there was one.
+   *
+   * @example
+   * ```ts
+   * await auth.clearToken("supabase");
+   * ```
+   */
+  async clearToken(service: string): Promise<boolean> {
+    const removed = await this.#locked(service, () => this.#backend.remove(service));
+    this.#cache.delete(service);
+    this.#retryNotBefore.delete(service);
+    return removed;
+  }
+
+  /**
+   * Whether `service` has a token that is valid now or can be refreshed
+   * (no network call is made).
+   *
+   * @example
+   * ```ts
+   * if (!(await auth.isAuthenticated("supabase"))) console.error("sign in first");
+   * ```
+   */
+  async isAuthenticated(service: string): Promise<boolean> {
+    const record = this.#cache.get(service) ?? await this.#load(service);
+    if (!record) return false;
+    return this.#isValid(record) || record.refreshToken !== undefined;
+  }
+
+  /**
+   * Expiry, scopes, type, account and store of the token of `service`, or
+   * `undefined` when there is none. Never contains a token.
+   *
+   * @example
+   * ```ts
+   * const meta = await auth.getCachedMetadata("supabase");
+   * meta?.expiresAt; // epoch seconds
+   * ```
+   */
+  async getCachedMetadata(service: string): Promise<TokenMetadata | undefined> {
+    const record = this.#cache.get(service) ?? await this.#load(service);
+    if (!record) return undefined;
+    const meta: TokenMetadata = {
+      scopes: [...record.scopes],
+      tokenType: record.tokenType,
+      hasRefreshToken: record.refreshToken !== undefined,
+      store: this.#backend.storeOf?.(service) ?? this.#backend.name,
+    };
+    if (record.expiresAt !== undefined) meta.expiresAt = record.expiresAt;
+    if (record.account) meta.account = record.account;
+    return meta;
+  }
+
+  /**
+   * Names of the services that have a stored token.
+   *
+   * @example
+   * ```ts
+   * await auth.listServices(); // ["supabase", "myapi"]
+   * ```
+   */
+  async listServices(): Promise<string[]> {
+    return (await this.#backend.list()).sort();
+  }
+
+  #expiresAt(token: TokenSet): number | undefined {
+    if (token.expiresAt !== undefined && Number.isFinite(token.expiresAt)) {
+      return Math.floor(token.expiresAt);
+    }
+    if (token.expiresIn !== undefined && Number.isFinite(token.expiresIn)) {
+      return Math.floor(this.#clock() / 1000 + token.expiresIn);
+    }
+    return undefined;
+  }
+
+  async #load(service: string): Promise<TokenRecord | undefined> {
+    const record = parseTokenFields(await this.#backend.get(service));
+    if (record) this.#cache.set(service, record);
+    else this.#cache.delete(service);
+    return record;
+  }
+
+  #checkScope(service: string, record: TokenRecord, scope: string | undefined): void {
+    if (scope && !record.scopes.includes(scope)) {
+      throw new AuthenticationRequired(service, `scope ${scope} missing`, { scope });
+    }
+  }
+
+  #isValid(record: TokenRecord): boolean {
+    return record.expiresAt === undefined || this.#clock() / 1000 < record.expiresAt;
+  }
+
+  async #serviceDef(service: string): Promise<ServiceDef | undefined> {
+    const services = typeof this.#services === "function" ? await this.#services() : this.#services;
+    return Object.hasOwn(services, service) ? services[service] : undefined;
+  }
+
+  async #needsRefresh(service: string, record: TokenRecord): Promise<boolean> {
+    if (record.expiresAt === undefined) return false;
+    const now = this.#clock() / 1000;
+    if (now >= record.expiresAt) return true;
+    const def = await this.#serviceDef(service);
+    const margin = def?.auth?.refreshMarginSeconds ?? this.#margin;
+    return now >= record.expiresAt - margin;
+  }
+
+  async #locked<T>(service: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.#lockDirReady) {
+      try {
+        fs.mkdirSync(this.#lockDir, { recursive: true, mode: 0o700 });
+      } catch (err) {
+        throw new CredkitError(
+          "store_unavailable",
+          `Cannot create the state directory ${this.#lockDir}`,
+          (err as NodeJS.ErrnoException).code ?? String(err),
+        );
+      }
+      this.#lockDirReady = true;
+    }
+    return await withFileLock(join(this.#lockDir, `auth-${safeName(service)}.lock`), fn, {
+      timeoutMs: this.#lockTimeoutMs,
+    });
+  }
+
+  /** Refreshes under the cross-process lock, after re-reading the entry. */
+  #refreshLocked(service: string, seen: TokenRecord): Promise<TokenRecord> {
+    return this.#locked(service, async () => {
+      const current = parseTokenFields(await this.#backend.get(service));
+      if (!current) {
+        this.#cache.delete(service);
+        throw new AuthenticationRequired(service, "no token");
+      }
+      // Another process (or a sign-in) replaced the token since we read it.
+      const replaced = current.accessToken !== seen.accessToken;
+      if (this.#isValid(current) && (replaced || !(await this.#needsRefresh(service, current)))) {
+        this.#cache.set(service, current);
+        return current;
+      }
+      const def = await this.#serviceDef(service);
+      const refresher = def?.auth ? this.#refreshers[def.auth.type] : undefined;
+      if (!current.refreshToken || !def || !refresher) {
+        if (this.#isValid(current)) {
+          this.#cache.set(service, current);
+          return current;
+        }
+        this.#cache.delete(service);
+        throw new AuthenticationRequired(
+          service,
+          current.refreshToken
+            ? "token expired and the service has no refresh settings"
+            : "token expired",
+        );
+      }
+      let result: TokenSet;
+      try {
+        result = await refresher({
+          service,
+          def,
+          refreshToken: current.refreshToken,
+          scopes: current.scopes,
+          fetch: this.#fetch,
+          clock: this.#clock,
+          resolveField: this.#resolveField,
+        });
+      } catch (err) {
+        if (err instanceof AuthenticationRequired) {
+          await this.#backend.remove(service);
+          this.#cache.delete(service);
+          this.#retryNotBefore.delete(service);
+          throw err;
+        }
+        if (this.#isValid(current)) {
+          const wait = err instanceof RefreshError && err.retryAfterSeconds !== undefined
+            ? err.retryAfterSeconds
+            : this.#retryDelay;
+          this.#retryNotBefore.set(service, this.#clock() + wait * 1000);
+          this.#cache.set(service, current);
+          return current;
+        }
+        this.#cache.set(service, current);
+        throw err;
+      }
+      if (!result.accessToken) {
+        throw new RefreshError(service, "protocol", "the token endpoint returned no access token");
+      }
+      const next: TokenRecord = {
+        accessToken: result.accessToken,
+        refreshToken: result.refreshToken || current.refreshToken,
+        expiresAt: this.#expiresAt(result),
+        scopes: result.scopes?.length ? splitScopes(result.scopes) : current.scopes,
+        tokenType: (result.tokenType || current.tokenType).toLowerCase(),
+        account: result.account || current.account,
+      };
+      // The rotated refresh token must be stored before the new access token is used.
+      await this.#backend.set(service, toFields(next));
+      this.#cache.set(service, next);
+      this.#retryNotBefore.delete(service);
+      return next;
+    });
+  }
+}
+
+/**
+ * A {@link TokenBackend} over credkit's stores: reads the `tokens` namespace
+ * of each readable store in precedence order, writes an entry back where it
+ * was found, and new entries to the writable store (keychain by default, the
+ * file store only when chosen).
+ *
+ * @example
+ * ```ts
+ * const backend = storesTokenBackend(ctx.stores);
+ * await backend.get("supabase");
+ * ```
+ */
+export function storesTokenBackend(stores: Stores): TokenBackend {
+  const where = new Map<string, SecretBackend>();
+  return {
+    name: stores.chosen ?? "keychain",
+    async get(entry) {
+      for (const b of await stores.readable("tokens")) {
+        const fields = await b.get(entry);
+        if (fields) {
+          where.set(entry, b);
+          return fields;
+        }
+      }
+      where.delete(entry);
+      return undefined;
+    },
+    async set(entry, fields) {
+      const target = where.get(entry) ?? await stores.writable("tokens");
+      await target.set(entry, fields);
+      where.set(entry, target);
+    },
+    async remove(entry) {
+      let removed = false;
+      for (const b of await stores.readable("tokens")) {
+        if (await b.remove(entry)) removed = true;
+      }
+      where.delete(entry);
+      return removed;
+    },
+    async list() {
+      const names = new Set<string>();
+      for (const b of await stores.readable("tokens")) {
+        for (const n of await b.list()) names.add(n);
+      }
+      return [...names];
+    },
+    storeOf(entry) {
+      return where.get(entry)?.name;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * `credkit doctor`: which stores are reachable, file permissions, keychain
+ * backend, config validity, missing credentials. Never prints a value.
+ *
+ * @module
+ */
+import { CredkitError } from "../errors.ts";
+import { missingVariables, resolveServices } from "../resolve.ts";
+import { runtimeName, isCompiled } from "../runtime.ts";
+import { fileStoreInfo, filePermissionWarning } from "../store/file.ts";
+import { VERSION } from "../version.ts";
+import { printJson } from "./common.ts";
+import type { Command, Context } from "./context.ts";
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Runs `doctor`; exit 1 when a store or the config is broken. */
+export async function runDoctor(ctx: Context): Promise<number> {
+  const checks: Check[] = [];
+  const kc = await ctx.stores.keychainStatus();
+  checks.push({
+    name: "keychain",
+    ok: kc.available,
+    detail: kc.available ? `reachable (${kc.backend})` : `unavailable (${kc.backend}): ${kc.reason ?? "not reachable"}`,
+  });
+  const info = fileStoreInfo(ctx.stores.filePath);
+  const warning = info.exists ? filePermissionWarning(ctx.stores.filePath) : undefined;
+  let fileOk = true;
+  let fileDetail = info.exists ? `${info.path} (mode ${info.mode?.toString(8).padStart(4, "0")})` : `${info.path} (not created yet)`;
+  try {
+    if (info.exists) await ctx.stores.backend("file").list();
+  } catch (err) {
+    fileOk = false;
+    fileDetail = err instanceof CredkitError ? err.message : String(err);
+  }
+  if (warning) {
+    fileOk = false;
+    fileDetail += `; ${warning}`;
+  }
+  checks.push({ name: "file store", ok: fileOk, detail: fileDetail });
+  const chosen = ctx.stores.chosen;
+  checks.push({
+    name: "write store",
+    ok: chosen !== undefined || kc.available,
+    detail: chosen ? `${chosen} (chosen)` : kc.available ? "keychain (default)" : "none: no keychain; use --store file or CREDKIT_STORE=file",
+  });
+  let missing: Record<string, string[]> = {};
+  try {
+    const config = await ctx.config();
+    checks.push({ name: "config", ok: true, detail: config.path ?? "none (built-in services only)" });
+    const stores = [];
+    if (kc.available) stores.push(ctx.stores.backend("keychain"));
+    if (fileOk && info.exists) stores.push(ctx.stores.backend("file"));
+    const resolved = await resolveServices(Object.values(config.services), { env: ctx.env, stores, onStoreError: () => {} });
+    missing = Object.fromEntries(
+      Object.entries(resolved).map(([s, r]) => [s, missingVariables({ [s]: r })]).filter(([, m]) => m.length),
+    );
+  } catch (err) {
+    checks.push({ name: "config", ok: false, detail: err instanceof CredkitError ? err.message : String(err) });
+  }
+  const broken = checks.filter((c) => !c.ok && c.name !== "keychain" && c.name !== "write store");
+  if (ctx.globals.json) {
+    printJson(ctx, { version: VERSION, runtime: isCompiled ? "binary" : runtimeName, checks, missing });
+  } else {
+    ctx.io.out(`credkit ${VERSION} (${isCompiled ? "binary" : runtimeName})\n`);
+    for (const c of checks) ctx.io.out(`${c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}\n`);
+    const lines = Object.entries(missing);
+    ctx.io.out(lines.length ? "missing credentials:\n" : "no missing credentials\n");
+    for (const [s, vars] of lines) ctx.io.out(`  ${s}: ${vars.join(" ")}\n`);
+  }
+  return broken.length ? 1 : 0;
+}
+
+/** The `doctor` command. */
+export const doctorCommand: Command = {
+  name: "doctor",
+  summary: "check stores, permissions, keychain backend, config and missing credentials",
+  usage: `Usage: credkit doctor [--json]
+
+Exit code 1 when the file store or the config is broken (an unreachable keychain
+alone is reported, not an error).
+
+Example:
+  credkit doctor`,
+  options: {},
+  run: (ctx) => runDoctor(ctx),
+};

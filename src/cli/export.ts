@@ -1,0 +1,154 @@
+/**
+ * `credkit export --format dotenv|shell|json|github`: resolved variables in a
+ * file format, written to a new 0600 file, stdout, or `$GITHUB_ENV`.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { CredkitError, usageError } from "../errors.ts";
+import { formatDotenv } from "../format/dotenv.ts";
+import { formatGithubEnv } from "../format/github.ts";
+import { formatJson } from "../format/json.ts";
+import { formatShell } from "../format/shell.ts";
+import type { ResolvedService } from "../resolve.ts";
+import { note, optBool, optList, optString, resolveWith, servicesNamed } from "./common.ts";
+import type { Command, Context, ParsedArgs } from "./context.ts";
+
+/** One exported variable. */
+export interface ExportVar {
+  name: string;
+  value: string;
+  secret: boolean;
+}
+
+/** Every variable of every resolved field that has a value, in catalog order. */
+export function exportVars(resolved: Record<string, ResolvedService>): ExportVar[] {
+  const out: ExportVar[] = [];
+  const seen = new Set<string>();
+  for (const fields of Object.values(resolved)) {
+    for (const f of Object.values(fields)) {
+      if (f.value === undefined) continue;
+      for (const name of f.variables) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        out.push({ name, value: f.value, secret: f.secret });
+      }
+    }
+  }
+  return out;
+}
+
+function errnoWhy(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "EACCES" ? "permission denied" : code === "ENOENT" ? "no such directory" : code === "EISDIR" ? "is a directory" : String(code ?? err);
+}
+
+/**
+ * Writes `text` to a new file created with mode 0600 (never chmod'ed after
+ * the fact). Refuses to overwrite unless `force`, which replaces the file
+ * atomically through a 0600 temporary file.
+ */
+export function writeNewPrivateFile(path: string, text: string, force: boolean): void {
+  try {
+    if (!force) {
+      const fd = fs.openSync(path, "wx", 0o600);
+      try {
+        fs.writeSync(fd, text);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return;
+    }
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    const fd = fs.openSync(tmp, "wx", 0o600);
+    try {
+      fs.writeSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST" && !force) {
+      throw new CredkitError("error", `Refusing to overwrite ${path}`, "the file exists", "use --force to replace it");
+    }
+    throw new CredkitError("error", `Cannot write ${path}`, errnoWhy(err));
+  }
+}
+
+function appendPrivate(path: string, text: string): void {
+  try {
+    fs.appendFileSync(path, text, { mode: 0o600 });
+  } catch (err) {
+    throw new CredkitError("error", `Cannot append to ${path}`, errnoWhy(err));
+  }
+}
+
+const FORMATS = ["dotenv", "shell", "json", "github"] as const;
+
+/** Runs `export`. */
+export async function runExport(ctx: Context, args: ParsedArgs): Promise<number> {
+  const format = optString(args, "format") ?? "dotenv";
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw usageError("Invalid --format", `"${format}" is not one of ${FORMATS.join(", ")}`);
+  }
+  const config = await ctx.config();
+  const names = [...optList(args, "only"), ...args.positionals];
+  const vars = exportVars(await resolveWith(ctx, servicesNamed(config, names)));
+  const output = optString(args, "output");
+  const force = optBool(args, "force");
+  const plain = vars.map(({ name, value }) => ({ name, value }));
+  const render = (): string => {
+    try {
+      return format === "dotenv" ? formatDotenv(plain) : format === "shell" ? formatShell(plain) : formatJson(plain);
+    } catch (err) {
+      throw new CredkitError("error", `Cannot export as ${format}`, (err as Error).message);
+    }
+  };
+  if (format === "github") {
+    const target = output ?? ctx.env.GITHUB_ENV;
+    if (!target) {
+      throw usageError("Cannot export for GitHub Actions", "GITHUB_ENV is not set", "run it inside a GitHub Actions step, or pass --output FILE");
+    }
+    const { env, masks } = formatGithubEnv(vars);
+    ctx.io.out(masks);
+    appendPrivate(target, env);
+    note(ctx, `credkit: exported ${vars.length} variables to ${target}`);
+    return 0;
+  }
+  const text = render();
+  if (!output || output === "-") {
+    ctx.io.out(text);
+    return 0;
+  }
+  writeNewPrivateFile(output, text, force);
+  note(ctx, `credkit: exported ${vars.length} variables to ${output} (mode 0600)`);
+  return 0;
+}
+
+/** The `export` command. */
+export const exportCommand: Command = {
+  name: "export",
+  summary: "write variables as dotenv, shell, json, or to $GITHUB_ENV",
+  usage: `Usage: credkit export [service...] --format dotenv|shell|json|github [--only svc,...]
+                      [--output FILE] [--force]
+
+Writes every resolved variable. --output creates FILE with mode 0600 and refuses
+to overwrite it without --force; without --output it prints to stdout. Values
+are quoted so that dotenv parsers and 'set -a; . FILE' give back the exact bytes.
+--format github appends to $GITHUB_ENV and prints ::add-mask:: lines for secrets.
+
+Examples:
+  credkit export --format dotenv --output .env.local
+  eval "$(credkit export --format shell --only aws)"
+  credkit export --format github --only huggingface`,
+  options: {
+    format: { type: "string" },
+    output: { type: "string", short: "o" },
+    force: { type: "boolean" },
+    only: { type: "string", multiple: true },
+  },
+  run: runExport,
+};

@@ -1,0 +1,188 @@
+/**
+ * `credkit tool list | run`: the tools declared as manifests under
+ * `.credkit/tools/`, run with credentials the caller never sees.
+ *
+ * @module
+ */
+import { usageError } from "../errors.ts";
+import { coerceParams, createExecutor, type Executor, type ToolResult } from "../executor/executor.ts";
+import { findToolsDir, type LoadedTool, loadToolManifests } from "../executor/manifest.ts";
+import { authStoreFromContext } from "./auth.ts";
+import { note, optString, optStrings, printJson, renderTable, resolveWith, servicesNamed } from "./common.ts";
+import type { Command, Context, ParsedArgs } from "./context.ts";
+
+/** The loaded tools and the directory they came from. */
+export interface ToolSet {
+  /** The tools directory, or `undefined` when none was found. */
+  dir?: string;
+  tools: LoadedTool[];
+}
+
+/**
+ * Loads the tool manifests of a context: `--tools-dir`, else `.credkit/tools`
+ * next to credkit.json, else the first one found from the working directory up.
+ *
+ * @example
+ * ```ts
+ * const { dir, tools } = await loadTools(ctx, optString(args, "tools-dir"));
+ * ```
+ */
+export async function loadTools(ctx: Context, explicitDir?: string): Promise<ToolSet> {
+  const config = await ctx.config();
+  const dir = findToolsDir({ cwd: ctx.cwd, configPath: config.path, explicit: explicitDir });
+  if (!dir) return { tools: [] };
+  return { dir, tools: loadToolManifests(dir, config.services, { required: explicitDir !== undefined }) };
+}
+
+/**
+ * An executor wired to a context: credential variables resolved from its
+ * stores, tokens from its AuthStore, HTTP through its fetch.
+ *
+ * @example
+ * ```ts
+ * const executor = await executorFromContext(ctx, tools);
+ * ```
+ */
+export async function executorFromContext(ctx: Context, tools: LoadedTool[]): Promise<Executor> {
+  const config = await ctx.config();
+  const timeout = Number(ctx.env.CREDKIT_TOOL_TIMEOUT_MS);
+  return createExecutor({
+    manifests: tools,
+    resolveVariables: (names) => resolveWith({ ...ctx, globals: { ...ctx.globals, quiet: true } }, servicesNamed(config, names)),
+    authStore: authStoreFromContext(ctx),
+    fetch: ctx.fetch,
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+  });
+}
+
+/**
+ * The exit code for a tool result: 0 success, 3 sign-in or credentials
+ * needed, 2 invalid parameters or unknown tool, 1 any other failure.
+ *
+ * @example
+ * ```ts
+ * toolExitCode(result); // 3 when result.metadata.auth_required
+ * ```
+ */
+export function toolExitCode(result: ToolResult): number {
+  if (result.success) return 0;
+  const kind = result.metadata.error_kind;
+  if (result.metadata.auth_required || kind === "missing_credentials") return 3;
+  if (kind === "invalid_params" || kind === "unknown_tool") return 2;
+  return 1;
+}
+
+/** Actions of a tool and the scope each needs (`null`: public). */
+function actionsOf(tool: LoadedTool): Record<string, string | null> {
+  return { ...(tool.manifest.scopes ?? {}) };
+}
+
+function listTools(ctx: Context, set: ToolSet): number {
+  if (ctx.globals.json) {
+    printJson(ctx, {
+      dir: set.dir ?? null,
+      tools: set.tools.map((t) => ({
+        id: t.manifest.id,
+        type: t.manifest.type,
+        description: t.manifest.description,
+        service: t.manifest.auth?.service ?? null,
+        required_scope: t.manifest.required_scope ?? null,
+        actions: actionsOf(t),
+        params: t.params,
+        file: t.file,
+      })),
+    });
+    return 0;
+  }
+  if (set.tools.length === 0) {
+    note(
+      ctx,
+      set.dir
+        ? `No tool manifests in ${set.dir}`
+        : "No tools: put manifests in .credkit/tools/ (next to credkit.json) or pass --tools-dir",
+    );
+    return 0;
+  }
+  const rows = [["TOOL", "SERVICE", "ACTIONS", "DESCRIPTION"]];
+  for (const t of set.tools) {
+    const actions = Object.entries(actionsOf(t)).map(([a, s]) => (s ? `${a}(${s})` : a)).join(" ");
+    rows.push([t.manifest.id, t.manifest.auth?.service ?? "-", actions || "-", t.manifest.description]);
+  }
+  ctx.io.out(renderTable(rows));
+  return 0;
+}
+
+function parseParamArgs(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf("=");
+    if (eq <= 0) throw usageError("Invalid --param", `expected k=v, got "${v.slice(0, 40)}"`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+async function runTool(ctx: Context, args: ParsedArgs, set: ToolSet): Promise<number> {
+  const id = args.positionals[1];
+  if (!id) throw usageError("Cannot run a tool", "no tool id given", "usage: credkit tool run <id> [--param k=v]…");
+  const tool = set.tools.find((t) => t.manifest.id === id);
+  if (!tool) {
+    throw usageError(
+      `Unknown tool "${id}"`,
+      set.tools.length ? `known tools: ${set.tools.map((t) => t.manifest.id).join(", ")}` : "no tools are declared",
+      "see credkit tool list",
+    );
+  }
+  const raw = parseParamArgs(optStrings(args, "param"));
+  const action = optString(args, "action");
+  if (action !== undefined) raw.action = action;
+  const params = coerceParams(tool, raw);
+  const executor = await executorFromContext(ctx, set.tools);
+  const result = await executor.execute(id, params);
+  printJson(ctx, result);
+  if (!result.success && !ctx.globals.quiet) ctx.io.err(`credkit: tool ${id} failed: ${result.error}\n`);
+  return toolExitCode(result);
+}
+
+/**
+ * The `tool` command.
+ *
+ * @example
+ * ```ts
+ * const code = await toolCommand.run(ctx, { values: {}, positionals: ["list"], rest: [] });
+ * ```
+ */
+export const toolCommand: Command & { subcommands: string[] } = {
+  name: "tool",
+  summary: "list and run authenticated HTTP tools declared in .credkit/tools/",
+  subcommands: ["list", "run"],
+  usage: `Usage:
+  credkit tool list [--json] [--tools-dir D]
+  credkit tool run <id> [--action A] [--param k=v]… [--tools-dir D]
+
+Tools are JSON manifests under .credkit/tools/ (next to credkit.json, or found from
+the current directory up; --tools-dir to choose). run prints the result as JSON:
+{"success", "status", "data", "error", "headers", "metadata": {"auth_required", "tool",
+"action", "scope", "durationMs"}}; every secret in it is masked.
+Exit codes: 0 success, 1 failure, 2 bad parameters, 3 sign-in or credentials needed.
+
+Example:
+  credkit tool run registry --action search --param name=deploy`,
+  options: {
+    action: { type: "string" },
+    param: { type: "string", multiple: true },
+    "tools-dir": { type: "string" },
+  },
+  async run(ctx: Context, args: ParsedArgs): Promise<number> {
+    const sub = args.positionals[0];
+    if (sub !== "list" && sub !== "run") {
+      throw usageError(
+        "Cannot run tool",
+        sub ? `unknown subcommand "${sub}"` : "no subcommand given",
+        "use: credkit tool list | credkit tool run <id>",
+      );
+    }
+    const set = await loadTools(ctx, optString(args, "tools-dir"));
+    return sub === "list" ? listTools(ctx, set) : await runTool(ctx, args, set);
+  },
+};

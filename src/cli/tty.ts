@@ -1,0 +1,73 @@
+/**
+ * Terminal io for the real process: stdout/stderr writers, reading stdin, and
+ * a prompt that turns echo off for secrets.
+ *
+ * @module
+ */
+import process from "node:process";
+import type { Io } from "./context.ts";
+
+/** Reads all of stdin as UTF-8. */
+export async function readAllStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/**
+ * Prompts on stderr and reads one line from the terminal; with `hidden`,
+ * typed characters are not echoed (raw mode, backspace handled, Ctrl-C aborts).
+ */
+export function promptLine(question: string, hidden: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(question);
+    let value = "";
+    const raw = stdin.isTTY === true;
+    if (raw) stdin.setRawMode(true);
+    stdin.resume();
+    const finish = (err?: Error) => {
+      stdin.off("data", onData);
+      if (raw) stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write("\n");
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (data: Uint8Array) => {
+      for (const ch of new TextDecoder().decode(data)) {
+        if (ch === "\r" || ch === "\n") return finish();
+        if (ch === "\u0003") return finish(new Error("interrupted"));
+        if (ch === "\u007f" || ch === "\b") {
+          if (value.length) {
+            value = [...value].slice(0, -1).join("");
+            if (!hidden) process.stderr.write("\b \b");
+          }
+          continue;
+        }
+        value += ch;
+        if (!hidden && raw) process.stderr.write(ch);
+      }
+    };
+    stdin.on("data", onData);
+  });
+}
+
+/** The {@link Io} of the real process. */
+export function processIo(): Io {
+  return {
+    out: (text) => {
+      try {
+        process.stdout.write(text);
+      } catch { /* EPIPE: the reader went away */ }
+    },
+    err: (text) => {
+      try {
+        process.stderr.write(text);
+      } catch { /* EPIPE */ }
+    },
+    stdinIsTTY: process.stdin.isTTY === true,
+    readStdin: readAllStdin,
+    prompt: (q, o) => promptLine(q, o?.hidden ?? false),
+  };
+}

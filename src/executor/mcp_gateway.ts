@@ -1,0 +1,118 @@
+/**
+ * The MCP gateway: every tool manifest becomes an MCP tool whose calls run
+ * through the executor, so an agent uses authenticated tools without ever
+ * seeing a token.
+ *
+ * @module
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { VERSION } from "../version.ts";
+import type { Executor, ToolResult } from "./executor.ts";
+import type { LoadedTool, ParamDef } from "./manifest.ts";
+
+function paramSchema(def: ParamDef): z.ZodType {
+  let schema: z.ZodType;
+  if (def.enum) {
+    const values = def.enum;
+    schema = values.every((v) => typeof v === "string")
+      ? z.enum(values as [string, ...string[]])
+      : z.literal(values as [string | number | boolean, ...(string | number | boolean)[]]);
+  } else {
+    switch (def.type) {
+      case "number":
+        schema = z.number();
+        break;
+      case "integer":
+        schema = z.number().int();
+        break;
+      case "boolean":
+        schema = z.boolean();
+        break;
+      case "array":
+        schema = z.array(z.unknown());
+        break;
+      case "object":
+        schema = z.record(z.string(), z.unknown());
+        break;
+      default:
+        schema = z.string();
+    }
+  }
+  if (def.description) schema = schema.describe(def.description);
+  return def.required ? schema : schema.optional();
+}
+
+/**
+ * The zod input schema of a tool: its parameters (with `action` restricted to
+ * the keys of `scopes`); undeclared properties are refused.
+ *
+ * @example
+ * ```ts
+ * z.toJSONSchema(toolInputSchema(tool)).properties; // { action: { enum: ["search", "upload"] }, … }
+ * ```
+ */
+export function toolInputSchema(tool: LoadedTool): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, def] of Object.entries(tool.params)) shape[name] = paramSchema(def);
+  return z.strictObject(shape);
+}
+
+/**
+ * The text an MCP client shows for a result. A sign-in request names the
+ * command the user has to run; nothing in it is a secret (results are masked
+ * by the executor).
+ *
+ * @example
+ * ```ts
+ * resultText(result); // "Authentication required for supabase … run: credkit auth signin supabase"
+ * ```
+ */
+export function resultText(result: ToolResult): string {
+  if (result.metadata.auth_required) {
+    const service = result.metadata.service ?? "the service";
+    return `${result.error}\nThe user must sign in first: ask them to run \`credkit auth signin ${service}${
+      result.metadata.scope ? ` --scope ${result.metadata.scope}` : ""
+    }\` in a terminal, then call this tool again.`;
+  }
+  return JSON.stringify(result, null, 2);
+}
+
+/**
+ * An MCP server exposing each tool; calls run through `executor`.
+ *
+ * @example
+ * ```ts
+ * const server = createMcpGateway({ tools, executor });
+ * await server.connect(new StdioServerTransport());
+ * ```
+ */
+export function createMcpGateway(options: { tools: LoadedTool[]; executor: Executor }): McpServer {
+  const server = new McpServer(
+    { name: "credkit", version: VERSION },
+    {
+      instructions:
+        "Tools that call authenticated HTTP APIs. Credentials are added by credkit and never shown; when a tool answers that authentication is required, ask the user to run the credkit command it names.",
+    },
+  );
+  for (const tool of options.tools) {
+    const m = tool.manifest;
+    server.registerTool(
+      m.id,
+      {
+        description: m.description,
+        inputSchema: toolInputSchema(tool),
+        annotations: { title: m.id, openWorldHint: true },
+      },
+      async (args: Record<string, unknown>): Promise<CallToolResult> => {
+        const result = await options.executor.execute(m.id, args ?? {});
+        return {
+          content: [{ type: "text", text: resultText(result) }],
+          isError: !result.success,
+        };
+      },
+    );
+  }
+  return server;
+}

@@ -1,0 +1,203 @@
+/**
+ * Which stores a command reads from and writes to.
+ *
+ * Reading: keychain then file (an unreachable keychain is reported once and
+ * skipped). Writing: exactly one store, `--store` / `CREDKIT_STORE`, else the
+ * keychain when reachable; never a silent fallback to the plaintext file.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { CredkitError } from "../errors.ts";
+import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
+import { MemoryBackend } from "./memory.ts";
+
+/** Reachability of the keychain. */
+export interface KeychainStatus {
+  available: boolean;
+  backend: string;
+  reason?: string;
+}
+
+/** The stores a command works with. */
+export interface Stores {
+  /** The store the user chose (`--store` or `CREDKIT_STORE`), if any. */
+  readonly chosen?: "keychain" | "file";
+  /** The file store path. */
+  readonly filePath: string;
+  /** Stores to read, in precedence order; limited to the chosen one when set. */
+  readable(ns?: Namespace): Promise<SecretBackend[]>;
+  /** The single store writes go to; throws exit 4 when none is usable. */
+  writable(ns?: Namespace): Promise<SecretBackend>;
+  /** Whether the keychain is reachable (probed once). */
+  keychainStatus(): Promise<KeychainStatus>;
+  /** A store by name. */
+  backend(name: "keychain" | "file", ns?: Namespace): SecretBackend;
+}
+
+/** How to build stores; real ones come from main.ts, memory ones from tests. */
+export interface StoresOptions {
+  chosen?: "keychain" | "file";
+  filePath: string;
+  makeBackend: (name: "keychain" | "file", ns: Namespace) => SecretBackend;
+  probeKeychain: () => Promise<KeychainStatus>;
+  /** Called once when the keychain is unreachable while reading. */
+  warn?: (message: string) => void;
+  /** When set, every write leaves a change notice here (for `server run --watch`). */
+  changesDir?: string;
+}
+
+/**
+ * Builds a {@link Stores} from backend factories.
+ *
+ * @example
+ * ```ts
+ * const stores = createStores({ filePath: "/tmp/c.json", makeBackend, probeKeychain });
+ * const target = await stores.writable();
+ * ```
+ */
+export function createStores(options: StoresOptions): Stores {
+  const cache = new Map<string, SecretBackend>();
+  let status: Promise<KeychainStatus> | undefined;
+  let warned = false;
+  const backend = (name: "keychain" | "file", ns: Namespace = "credentials") => {
+    const key = `${name}:${ns}`;
+    let b = cache.get(key);
+    if (!b) {
+      b = options.makeBackend(name, ns);
+      if (options.changesDir) b = withChangeNotices(b, options.changesDir, ns);
+      cache.set(key, b);
+    }
+    return b;
+  };
+  const keychainStatus = () => (status ??= options.probeKeychain());
+  return {
+    chosen: options.chosen,
+    filePath: options.filePath,
+    backend,
+    keychainStatus,
+    async readable(ns: Namespace = "credentials") {
+      if (options.chosen) return [backend(options.chosen, ns)];
+      const kc = await keychainStatus();
+      if (!kc.available) {
+        if (!warned) {
+          warned = true;
+          options.warn?.(
+            `credkit: keychain unavailable: ${kc.reason ?? "not reachable"}; reading the file store only`,
+          );
+        }
+        return [backend("file", ns)];
+      }
+      return [backend("keychain", ns), backend("file", ns)];
+    },
+    async writable(ns: Namespace = "credentials") {
+      if (options.chosen) return backend(options.chosen, ns);
+      const kc = await keychainStatus();
+      if (!kc.available) {
+        throw new CredkitError(
+          "store_unavailable",
+          "Cannot write to the keychain",
+          kc.reason ?? "no keychain is reachable",
+          "to keep credentials in a 0600 file instead, use --store file or CREDKIT_STORE=file",
+        );
+      }
+      return backend("keychain", ns);
+    },
+  };
+}
+
+/**
+ * Wraps a backend so that every write leaves a notice file
+ * `<dir>/<namespace>.<entry>` whose change wakes `server run --watch`.
+ */
+export function withChangeNotices(
+  inner: SecretBackend,
+  dir: string,
+  ns: Namespace,
+): SecretBackend {
+  const touch = (entry: string) => {
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const safe = entry.replace(/[^A-Za-z0-9_.-]/g, "_");
+      fs.writeFileSync(join(dir, `${ns}.${safe}`), `${Date.now()} ${inner.name}\n`, { mode: 0o600 });
+    } catch { /* a notice is best effort; the write itself succeeded */ }
+  };
+  const wrapped: SecretBackend = {
+    name: inner.name,
+    get: (e) => inner.get(e),
+    list: () => inner.list(),
+    async set(e: string, f: Fields) {
+      await inner.set(e, f);
+      touch(e);
+    },
+    async remove(e: string) {
+      const removed = await inner.remove(e);
+      if (removed) touch(e);
+      return removed;
+    },
+  };
+  if (inner.update) {
+    const update = inner.update.bind(inner);
+    wrapped.update = async (e, fn) => {
+      const r = await update(e, fn);
+      touch(e);
+      return r;
+    };
+  }
+  return wrapped;
+}
+
+/** Options for {@link memoryStores}. */
+export interface MemoryStoresOptions {
+  chosen?: "keychain" | "file";
+  keychainAvailable?: boolean;
+  keychain?: Record<string, Fields>;
+  file?: Record<string, Fields>;
+  changesDir?: string;
+  warn?: (message: string) => void;
+}
+
+/**
+ * Stores made of {@link MemoryBackend}s, for tests: the returned `backends`
+ * map exposes each one (`"keychain:credentials"`, `"file:tokens"`, …).
+ *
+ * @example
+ * ```ts
+ * const { stores, backends } = memoryStores({ keychain: { aws: { region: "x" } } });
+ * ```
+ */
+export function memoryStores(
+  options: MemoryStoresOptions = {},
+): { stores: Stores; backends: Map<string, MemoryBackend> } {
+  const backends = new Map<string, MemoryBackend>();
+  const make = (name: StoreName, ns: Namespace) => {
+    const key = `${name}:${ns}`;
+    let b = backends.get(key);
+    if (!b) {
+      const initial = ns === "credentials"
+        ? (name === "keychain" ? options.keychain : options.file)
+        : undefined;
+      b = new MemoryBackend({ name, entries: initial });
+      backends.set(key, b);
+    }
+    return b;
+  };
+  make("keychain", "credentials");
+  make("file", "credentials");
+  const available = options.keychainAvailable ?? true;
+  const stores = createStores({
+    chosen: options.chosen,
+    filePath: "/memory/credentials.json",
+    makeBackend: (name, ns) => make(name, ns),
+    probeKeychain: () =>
+      Promise.resolve(
+        available
+          ? { available: true, backend: "memory" }
+          : { available: false, backend: "memory", reason: "no keychain in this test" },
+      ),
+    warn: options.warn,
+    changesDir: options.changesDir,
+  });
+  return { stores, backends };
+}

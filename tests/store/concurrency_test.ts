@@ -1,0 +1,179 @@
+import { assert, assertEquals } from "./_assert.ts";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import process from "node:process";
+import { FileBackend } from "../../src/store/file.ts";
+import { counterCheck } from "./fixtures/file_writer.ts";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const writer = path.join(here, "fixtures", "file_writer.ts");
+const bunPath = path.resolve(here, "../../node_modules/.bin/bun");
+const hasBun = fs.existsSync(bunPath);
+if (!hasBun) console.error("concurrency_test: bun not found; all writers run under Deno");
+
+type Runtime = "bun" | "deno";
+
+function writerCommand(runtime: Runtime, args: string[]): Deno.Command {
+  const [cmd, pre] = runtime === "bun" && hasBun
+    ? [bunPath, [writer]]
+    : [Deno.execPath(), ["run", "-A", writer]];
+  return new Deno.Command(cmd, {
+    args: [...pre, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+/** Reads a child's stdout line by line. */
+class Lines {
+  #reader: ReadableStreamDefaultReader<string>;
+  #buffer = "";
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+  /** The next line, or `undefined` at the end of the stream. */
+  async next(): Promise<string | undefined> {
+    for (;;) {
+      const nl = this.#buffer.indexOf("\n");
+      if (nl >= 0) {
+        const line = this.#buffer.slice(0, nl);
+        this.#buffer = this.#buffer.slice(nl + 1);
+        return line;
+      }
+      const { value, done } = await this.#reader.read();
+      if (done) return undefined;
+      this.#buffer += value;
+    }
+  }
+  /** Reads and discards the rest of the stream. */
+  async drain(): Promise<void> {
+    while (!(await this.#reader.read()).done) { /* discard */ }
+  }
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? "/tmp"), "credkit-conc-"));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Entries of the directory other than the credentials file itself. */
+function leftovers(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => n !== "credentials.json");
+}
+
+Deno.test("16 processes (Bun and Deno) updating different services at once lose nothing", async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, "credentials.json");
+    const initial = {
+      credentials: { huggingface: { token: "hf_x", test_repo: "me/r" } },
+      ipfs: { port: 5001 },
+    };
+    fs.writeFileSync(file, JSON.stringify(initial), { mode: 0o600 });
+    const go = path.join(dir, "go");
+    const children = Array.from({ length: 16 }, (_, i) => {
+      const runtime: Runtime = i % 2 === 0 ? "bun" : "deno";
+      const child = writerCommand(runtime, ["update", file, `svc${i}`, go]).spawn();
+      return { child, lines: new Lines(child.stdout), runtime };
+    });
+    // Start all updates at the same moment, once every process is up.
+    for (const c of children) assertEquals(await c.lines.next(), "ready");
+    fs.writeFileSync(go, "");
+    const results = await Promise.all(children.map(async (c) => {
+      const line = await c.lines.next();
+      await c.lines.drain();
+      const [status, stderr] = await Promise.all([
+        c.child.status,
+        new Response(c.child.stderr).text(),
+      ]);
+      return { line, status, stderr, runtime: c.runtime };
+    }));
+    for (const r of results) {
+      assert(r.status.success && r.line === "done", `${r.runtime} writer failed: ${r.stderr}`);
+    }
+    fs.unlinkSync(go);
+
+    const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+    for (let i = 0; i < 16; i++) assertEquals(doc.credentials[`svc${i}`]?.value, `svc${i}`);
+    assertEquals(doc.credentials.huggingface, initial.credentials.huggingface);
+    assertEquals(doc.ipfs, initial.ipfs);
+    assertEquals((await new FileBackend({ path: file }).list()).length, 17);
+    assertEquals(fs.statSync(file).mode & 0o777, 0o600);
+    assertEquals(leftovers(dir), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a lock left by a killed process does not block the next writer", async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, "credentials.json");
+    const holder = writerCommand("bun", ["hold", file]).spawn();
+    const lines = new Lines(holder.stdout);
+    assertEquals(await lines.next(), "locked");
+    assert(fs.existsSync(`${file}.lock`), "the holder owns the lock");
+    holder.kill("SIGKILL");
+    await holder.status;
+    await lines.drain();
+    await holder.stderr.cancel();
+    assert(fs.existsSync(`${file}.lock`), "the killed holder left its lock behind");
+
+    const started = Date.now();
+    await new FileBackend({ path: file }).set("aws", { region: "x" });
+    const took = Date.now() - started;
+    assert(took < 2000, `breaking the stale lock took ${took} ms`);
+    assertEquals(await new FileBackend({ path: file }).get("aws"), { region: "x" });
+    assertEquals(leftovers(dir), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a writer killed with SIGKILL at random moments never leaves a torn or loose file", async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, "credentials.json");
+    const rounds = 20;
+    let last = 0;
+    let staleLocks = 0;
+    for (let round = 0; round < rounds; round++) {
+      const runtime: Runtime = round % 4 === 3 ? "deno" : "bun";
+      const child = writerCommand(runtime, ["loop", file]).spawn();
+      const lines = new Lines(child.stdout);
+      // Wait for this writer's first own write: it had to get past any stale lock.
+      let printed = 0;
+      for (;;) {
+        const line = await lines.next();
+        assert(line !== undefined, `writer died: ${await new Response(child.stderr).text()}`);
+        printed = Number(line);
+        if (printed > last) break;
+      }
+      await sleep(5 + Math.random() * 75);
+      child.kill("SIGKILL");
+      await child.status;
+      await lines.drain();
+      await child.stderr.cancel();
+      if (fs.existsSync(`${file}.lock`)) staleLocks++;
+
+      const st = fs.statSync(file);
+      assertEquals(st.mode & 0o777, 0o600, `round ${round}: mode`);
+      const doc = JSON.parse(fs.readFileSync(file, "utf8"));
+      const n = Number(doc.credentials.counter.n);
+      assert(n >= printed, `round ${round}: file has ${n}, the writer had written ${printed}`);
+      assert(n > last, `round ${round}: counter went from ${last} to ${n}`);
+      assert(doc.credentials.counter.check === counterCheck(n), `round ${round}: torn entry`);
+      last = n;
+    }
+    console.error(`crash test: ${rounds} kills, ${staleLocks} left a stale lock, counter ${last}`);
+
+    // The next writer breaks any stale lock and sweeps temporary files of dead writers.
+    await new FileBackend({ path: file }).update("counter", (cur) => ({ ...cur, done: "yes" }));
+    assertEquals(leftovers(dir), []);
+    assertEquals(fs.statSync(file).mode & 0o777, 0o600);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
