@@ -12,12 +12,23 @@ import { runCli } from "./src/cli/cli.ts";
 import { COMMANDS } from "./src/cli/commands.ts";
 import type { Context } from "./src/cli/context.ts";
 import { processIo } from "./src/cli/tty.ts";
-import { type LoadedConfig, loadConfig } from "./src/config.ts";
+import { BUILTIN_SERVICES } from "./src/catalog.ts";
+import type { LoadedConfig } from "./src/config.ts";
+import { findConfigFile } from "./src/config_find.ts";
 import { defaultCredentialsFile, stateDir } from "./src/paths.ts";
 import { commandLineArgs } from "./src/runtime.ts";
 import { FileBackend } from "./src/store/file.ts";
 import { KeychainBackend, probeKeychain } from "./src/store/keychain.ts";
 import { createStores } from "./src/store/stores.ts";
+
+/** The config: built-ins alone when there is no credkit.json (the schema library is then never loaded). */
+async function loadProjectConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
+  if (!explicitPath && !findConfigFile(cwd)) {
+    return { baseDir: cwd, services: { ...BUILTIN_SERVICES }, servers: {}, backends: {} };
+  }
+  const { loadConfig } = await import("./src/config.ts");
+  return loadConfig({ cwd, explicitPath });
+}
 
 async function main(): Promise<number> {
   const io = processIo();
@@ -48,7 +59,7 @@ async function main(): Promise<number> {
           warn: globals.quiet ? undefined : (m) => io.err(m + "\n"),
           changesDir: join(state, "changes"),
         }),
-        config: () => (config ??= Promise.resolve().then(() => loadConfig({ cwd, explicitPath: globals.config }))),
+        config: () => (config ??= loadProjectConfig(cwd, globals.config)),
         fetch: globalThis.fetch,
         spawn,
         stateDir: state,
@@ -57,6 +68,8 @@ async function main(): Promise<number> {
   });
 }
 
-const code = await main();
-// Let stdout drain before leaving; a pending keychain handle must not keep us alive.
-process.stdout.write("", () => process.exit(code));
+// No top-level await: the binary is compiled to bytecode, which needs none.
+main().then((code) => {
+  // Let stdout drain before leaving; a pending keychain handle must not keep us alive.
+  process.stdout.write("", () => process.exit(code));
+});

@@ -1,7 +1,8 @@
 /**
  * Builds the single binary `dist/credkit`: `deno compile` when Deno can fetch
- * its compile runtime, otherwise `bun build --compile` (works offline and
- * embeds the native keychain addon).
+ * its compile runtime, otherwise `bun build --compile --bytecode` (works
+ * offline, embeds the native keychain addon, and starts fast from precompiled
+ * bytecode).
  *
  * Usage: deno run -A scripts/build.ts [--bun-only]
  *
@@ -19,12 +20,25 @@ const bin = (name: string) => join(root, "node_modules", ".bin", name);
 
 function attempt(label: string, cmd: string, args: string[], timeoutMs: number): boolean {
   const started = Date.now();
-  const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs, encoding: "utf8" });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: timeoutMs,
+    encoding: "utf8",
+  });
   if (r.status === 0 && fs.existsSync(out)) {
     console.error(`build: ${label} wrote dist/credkit in ${Date.now() - started} ms`);
     return true;
   }
-  const why = r.error ? r.error.message : (r.stderr || r.stdout || "").trim().split("\n").slice(-1)[0];
+  const lines = (r.stderr || r.stdout || "").trim().split("\n");
+  const backtrace = lines.findIndex((l) => l.includes("Stack backtrace"));
+  const meaningful = lines.slice(0, backtrace === -1 ? undefined : backtrace).filter((l) =>
+    l.trim()
+  );
+  // deno-lint-ignore no-control-regex
+  const why = r.error
+    ? r.error.message
+    : (meaningful.at(-1) ?? "").replace(/^\s*\d+: /, "").replace(/\x1b\[[0-9;]*m/g, "").trim();
   console.error(`build: ${label} failed: ${why}`);
   return false;
 }
@@ -45,6 +59,7 @@ const ok = (!bunOnly &&
     "build",
     "--compile",
     "--minify",
+    "--bytecode",
     "main.ts",
     "--outfile",
     out,

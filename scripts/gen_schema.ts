@@ -1,6 +1,7 @@
 /**
  * Writes the published JSON Schemas generated from the zod schemas:
- * `credkit.schema.json` (credkit.json). With `--check`, fails when a
+ * `credkit.schema.json` (credkit.json) and `credkit-tool.schema.json` (tool
+ * manifests under `.credkit/tools/`). With `--check`, fails when a
  * committed schema is out of date instead of writing it.
  *
  * @module
@@ -10,9 +11,13 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { configJsonSchema } from "../src/config.ts";
+import { toolJsonSchema } from "../src/executor/manifest.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const outputs: [string, unknown][] = [["credkit.schema.json", configJsonSchema()]];
+const outputs: [string, unknown][] = [
+  ["credkit.schema.json", configJsonSchema()],
+  ["credkit-tool.schema.json", toolJsonSchema()],
+];
 let stale = 0;
 for (const [name, schema] of outputs) {
   const text = JSON.stringify(schema, null, 2) + "\n";

@@ -6,10 +6,13 @@
  * @module
  */
 import * as fs from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { BUILTIN_SERVICES, type ServiceDef } from "./catalog.ts";
 import { CredkitError } from "./errors.ts";
+import { findConfigFile } from "./config_find.ts";
+
+export { findConfigFile };
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
 const serviceName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "a lower-case service name");
@@ -95,25 +98,6 @@ export interface LoadedConfig {
   backends: Record<string, BackendDef>;
 }
 
-/**
- * Finds credkit.json in `cwd` or a parent directory.
- *
- * @example
- * ```ts
- * findConfigFile("/work/project/src"); // "/work/project/credkit.json" or undefined
- * ```
- */
-export function findConfigFile(cwd: string): string | undefined {
-  let dir = resolve(cwd);
-  for (;;) {
-    const candidate = join(dir, "credkit.json");
-    if (fs.existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
-
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
   return `${path}: ${issue.message}`;
@@ -144,10 +128,12 @@ export function parseConfig(data: unknown, path: string): LoadedConfig {
   for (const [name, svc] of Object.entries(file.services)) {
     services[name] = { name, description: svc.description, fields: svc.fields, auth: svc.auth };
   }
-  for (const [where, list] of [
-    ...Object.entries(file.servers).map(([n, s]) => [`servers.${n}`, s.services] as const),
-    ...Object.entries(file.backends).map(([n, b]) => [`backends.${n}`, b.services] as const),
-  ]) {
+  for (
+    const [where, list] of [
+      ...Object.entries(file.servers).map(([n, s]) => [`servers.${n}`, s.services] as const),
+      ...Object.entries(file.backends).map(([n, b]) => [`backends.${n}`, b.services] as const),
+    ]
+  ) {
     for (const s of list) {
       if (!services[s]) {
         throw new CredkitError(
@@ -178,7 +164,9 @@ export function parseConfig(data: unknown, path: string): LoadedConfig {
  * ```
  */
 export function loadConfig(options: { cwd: string; explicitPath?: string }): LoadedConfig {
-  const path = options.explicitPath ? resolve(options.cwd, options.explicitPath) : findConfigFile(options.cwd);
+  const path = options.explicitPath
+    ? resolve(options.cwd, options.explicitPath)
+    : findConfigFile(options.cwd);
   if (!path) {
     return { baseDir: options.cwd, services: { ...BUILTIN_SERVICES }, servers: {}, backends: {} };
   }
@@ -187,7 +175,13 @@ export function loadConfig(options: { cwd: string; explicitPath?: string }): Loa
     text = fs.readFileSync(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : String(code ?? err);
+    const why = code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+      ? "is a directory"
+      : code === "EACCES"
+      ? "permission denied"
+      : String(code ?? err);
     throw new CredkitError("usage", `Cannot read config ${path}`, why);
   }
   let data: unknown;

@@ -50,9 +50,18 @@ Deno.test("the DESIGN.md example config is valid and merges with the built-ins",
 
 Deno.test("a bad config is refused naming the file and the field at fault", () => {
   const cases: [unknown, RegExp][] = [
-    [{ services: { myapi: { fields: { token: { env: "MYAPI_TOKEN" } } } } }, /services\.myapi\.fields\.token\.env: /],
-    [{ services: { myapi: { fields: { token: { env: ["1BAD"] } } } } }, /an environment variable name/],
-    [{ servers: { s: { command: "x", services: ["nope"] } } }, /servers\.s\.services: unknown service "nope"/],
+    [
+      { services: { myapi: { fields: { token: { env: "MYAPI_TOKEN" } } } } },
+      /services\.myapi\.fields\.token\.env: /,
+    ],
+    [
+      { services: { myapi: { fields: { token: { env: ["1BAD"] } } } } },
+      /an environment variable name/,
+    ],
+    [
+      { servers: { s: { command: "x", services: ["nope"] } } },
+      /servers\.s\.services: unknown service "nope"/,
+    ],
     [{ backends: { b: { command: [] } } }, /backends\.b\.command/],
     [{ surprise: 1 }, /surprise/],
   ];
@@ -81,7 +90,9 @@ Deno.test("credkit.json is found in the working directory or a parent", () => {
 });
 
 Deno.test("the committed credkit.schema.json matches the zod schema", () => {
-  const r = spawnSync(Deno.execPath(), ["run", "-A", "scripts/gen_schema.ts", "--check"], { encoding: "utf8" });
+  const r = spawnSync(Deno.execPath(), ["run", "-A", "scripts/gen_schema.ts", "--check"], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
 });
 

@@ -245,7 +245,10 @@ export class AuthStore {
    * ```
    */
   async getToken(service: string, options: GetTokenOptions = {}): Promise<string> {
-    let record = this.#cache.get(service) ?? await this.#load(service);
+    let record = this.#cache.get(service);
+    // A sign-in in another process may have added the scope: look again before failing.
+    if (record && options.scope && !record.scopes.includes(options.scope)) record = undefined;
+    record ??= await this.#load(service);
     if (!record) throw new AuthenticationRequired(service, "no token");
     this.#checkScope(service, record, options.scope);
     if (!(await this.#needsRefresh(service, record))) return record.accessToken;

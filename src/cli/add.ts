@@ -46,7 +46,10 @@ export function parseStdinFields(service: ServiceDef, text: string): Record<stri
 }
 
 /** Fields of `service` found in `env` (first variable set wins, empty ignored). */
-export function fieldsFromEnv(service: ServiceDef, env: Record<string, string | undefined>): Record<string, string> {
+export function fieldsFromEnv(
+  service: ServiceDef,
+  env: Record<string, string | undefined>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, def] of Object.entries(service.fields)) {
     const v = def.env.map((n) => env[n]).find((x) => x !== undefined && x !== "");
@@ -59,7 +62,9 @@ async function promptFields(ctx: Context, service: ServiceDef): Promise<Record<s
   const out: Record<string, string> = {};
   for (const [name, def] of Object.entries(service.fields)) {
     const suffix = def.default ? ` [${def.default}]` : "";
-    const answer = await ctx.io.prompt(`${service.name} ${name} (${def.env[0]})${suffix}: `, { hidden: def.secret });
+    const answer = await ctx.io.prompt(`${service.name} ${name} (${def.env[0]})${suffix}: `, {
+      hidden: def.secret,
+    });
     if (answer !== "") out[name] = answer;
   }
   return out;
@@ -75,9 +80,15 @@ export function validateFields(service: ServiceDef, fields: Record<string, strin
       );
     }
     if (value === "") {
-      throw usageError(`Empty value for ${service.name}.${name}`, "values must not be empty", `to delete it, run credkit rm ${service.name} --field ${name}`);
+      throw usageError(
+        `Empty value for ${service.name}.${name}`,
+        "values must not be empty",
+        `to delete it, run credkit rm ${service.name} --field ${name}`,
+      );
     }
-    if (value.includes("\0")) throw usageError(`Invalid value for ${service.name}.${name}`, "it contains a NUL byte");
+    if (value.includes("\0")) {
+      throw usageError(`Invalid value for ${service.name}.${name}`, "it contains a NUL byte");
+    }
   }
 }
 
@@ -85,11 +96,15 @@ export function validateFields(service: ServiceDef, fields: Record<string, strin
 export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
   const config = await ctx.config();
   const service = serviceNamed(config, args.positionals[0]);
-  if (args.positionals.length > 1) throw usageError("Too many arguments", `unexpected "${args.positionals[1]}"`);
+  if (args.positionals.length > 1) {
+    throw usageError("Too many arguments", `unexpected "${args.positionals[1]}"`);
+  }
   const fields: Record<string, string> = {};
   for (const pair of optStrings(args, "field")) {
     const m = FIELD_LINE.exec(pair);
-    if (!m) throw usageError(`Invalid --field "${pair.split("=")[0]}"`, "expected --field name=value");
+    if (!m) {
+      throw usageError(`Invalid --field "${pair.split("=")[0]}"`, "expected --field name=value");
+    }
     const def = service.fields[m[1]];
     if (def?.secret) {
       throw usageError(
@@ -101,8 +116,11 @@ export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
     fields[m[1]] = m[2];
   }
   if (optBool(args, "from-env")) Object.assign(fields, fieldsFromEnv(service, ctx.env));
-  if (optBool(args, "stdin")) Object.assign(fields, parseStdinFields(service, await ctx.io.readStdin()));
-  const explicit = optBool(args, "from-env") || optBool(args, "stdin") || optStrings(args, "field").length > 0;
+  if (optBool(args, "stdin")) {
+    Object.assign(fields, parseStdinFields(service, await ctx.io.readStdin()));
+  }
+  const explicit = optBool(args, "from-env") || optBool(args, "stdin") ||
+    optStrings(args, "field").length > 0;
   if (!explicit) {
     if (ctx.globals.noInput) {
       throw usageError(
@@ -114,9 +132,12 @@ export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
     Object.assign(fields, await promptFields(ctx, service));
   }
   if (Object.keys(fields).length === 0) {
-    throw usageError(`No values given for ${service.name}`, optBool(args, "from-env")
-      ? `none of ${Object.values(service.fields).map((f) => f.env[0]).join(", ")} is set`
-      : "nothing to store");
+    throw usageError(
+      `No values given for ${service.name}`,
+      optBool(args, "from-env")
+        ? `none of ${Object.values(service.fields).map((f) => f.env[0]).join(", ")} is set`
+        : "nothing to store",
+    );
   }
   validateFields(service, fields);
   const store = await ctx.stores.writable();

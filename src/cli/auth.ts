@@ -398,7 +398,7 @@ async function token(ctx: Context, args: ParsedArgs): Promise<number> {
  */
 export const authCommand: Command = {
   name: "auth",
-  summary: "Sign in to services and keep their OAuth tokens fresh",
+  summary: "sign in to services and keep their OAuth tokens fresh",
   usage: `Usage:
   credkit auth signin <service> [--email E] [--password-stdin | --token-stdin | --device] [--scope S]…
   credkit auth status [service] [--json]

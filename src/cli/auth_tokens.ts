@@ -5,9 +5,7 @@
  * @module
  */
 import type { ServiceDef } from "../catalog.ts";
-import { AuthenticationRequired } from "../auth/errors.ts";
 import { CredkitError } from "../errors.ts";
-import { authStoreFromContext } from "./auth.ts";
 import type { Context } from "./context.ts";
 
 /**
@@ -21,8 +19,15 @@ import type { Context } from "./context.ts";
  * const resolved = await resolveWith(ctx, services, authTokenResolver(ctx));
  * ```
  */
-export function authTokenResolver(ctx: Context): (service: ServiceDef) => Promise<string | undefined> {
+export function authTokenResolver(
+  ctx: Context,
+): (service: ServiceDef) => Promise<string | undefined> {
   return async (service) => {
+    // Loaded on first use: most runs need no token and skip the OAuth client.
+    const [{ authStoreFromContext }, { AuthenticationRequired }] = await Promise.all([
+      import("./auth.ts"),
+      import("../auth/errors.ts"),
+    ]);
     try {
       return await authStoreFromContext(ctx).getToken(service.name);
     } catch (err) {

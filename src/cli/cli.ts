@@ -7,7 +7,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CredkitError, exitCodeFor, formatError, usageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import type { Command, Context, Globals, Io } from "./context.ts";
+import type { CommandEntry } from "./commands.ts";
+import type { Context, Globals, Io } from "./context.ts";
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
@@ -35,7 +36,7 @@ const GLOBAL_HELP = `Global options (before or after the command):
   --version              print the version`;
 
 /** The top-level help text. */
-export function generalHelp(commands: Command[]): string {
+export function generalHelp(commands: CommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `credkit ${VERSION}: credentials for developers, CI jobs and MCP servers, never leaked
@@ -58,14 +59,19 @@ function findCommandIndex(head: string[]): number {
     const tok = head[i];
     if (!tok.startsWith("-") || tok === "-") return i;
     const name = tok.replace(/^--?/, "").split("=")[0];
-    const def = Object.entries(GLOBAL_OPTIONS).find(([k, v]) => k === name || v.short === name)?.[1];
+    const def = Object.entries(GLOBAL_OPTIONS).find(([k, v]) => k === name || v.short === name)
+      ?.[1];
     if (def?.type === "string" && !tok.includes("=")) i++;
   }
   return -1;
 }
 
 /** Resolves `--no-input`: explicit, no TTY on stdin, or CI set. */
-export function impliedNoInput(explicit: boolean, stdinIsTTY: boolean, env: Record<string, string | undefined>): boolean {
+export function impliedNoInput(
+  explicit: boolean,
+  stdinIsTTY: boolean,
+  env: Record<string, string | undefined>,
+): boolean {
   return explicit || !stdinIsTTY || (env.CI !== undefined && env.CI !== "" && env.CI !== "false");
 }
 
@@ -73,7 +79,7 @@ export function impliedNoInput(explicit: boolean, stdinIsTTY: boolean, env: Reco
 export interface CliHost {
   io: Io;
   env: Record<string, string | undefined>;
-  commands: Command[];
+  commands: CommandEntry[];
   /** Builds the context once options are known (stores, config, …). */
   makeContext(globals: Globals): Context | Promise<Context>;
 }
@@ -95,10 +101,14 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
     const rest = dd === -1 ? [] : argv.slice(dd + 1);
     const at = findCommandIndex(head);
     const name = at === -1 ? undefined : head[at];
-    const command = name === undefined ? undefined : commands.find((c) => c.name === name);
-    if (name !== undefined && !command) {
-      throw usageError(`Unknown command "${name}"`, `expected one of ${commands.map((c) => c.name).join(", ")}`);
+    const entry = name === undefined ? undefined : commands.find((c) => c.name === name);
+    if (name !== undefined && !entry) {
+      throw usageError(
+        `Unknown command "${name}"`,
+        `expected one of ${commands.map((c) => c.name).join(", ")}`,
+      );
     }
+    const command = await entry?.load();
     const optionArgs = at === -1 ? head : [...head.slice(0, at), ...head.slice(at + 1)];
     let parsed;
     try {

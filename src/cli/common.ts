@@ -42,14 +42,18 @@ export function optList(args: ParsedArgs, name: string): string[] {
  */
 export function serviceNamed(config: LoadedConfig, name: string | undefined): ServiceDef {
   if (!name) {
-    throw usageError("Missing service", "name a service", `known: ${Object.keys(config.services).join(", ")}`);
+    throw usageError(
+      "Missing service",
+      "name a service",
+      `known: ${Object.keys(config.services).join(", ")}`,
+    );
   }
   const svc = config.services[name];
   if (!svc) {
     throw usageError(
       `Unknown service "${name}"`,
       `known services are ${Object.keys(config.services).join(", ")}`,
-      "declare it in credkit.json under \"services\"",
+      'declare it in credkit.json under "services"',
     );
   }
   return svc;
@@ -97,7 +101,9 @@ export async function resolveWith(
 export function renderTable(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd())
+  return rows.map((row) =>
+    row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()
+  )
     .join("\n") + "\n";
 }
 

@@ -6,8 +6,8 @@
  */
 import { CredkitError } from "../errors.ts";
 import { missingVariables, resolveServices } from "../resolve.ts";
-import { runtimeName, isCompiled } from "../runtime.ts";
-import { fileStoreInfo, filePermissionWarning } from "../store/file.ts";
+import { isCompiled, runtimeName } from "../runtime.ts";
+import { filePermissionWarning, fileStoreInfo } from "../store/file.ts";
 import { VERSION } from "../version.ts";
 import { printJson } from "./common.ts";
 import type { Command, Context } from "./context.ts";
@@ -25,12 +25,16 @@ export async function runDoctor(ctx: Context): Promise<number> {
   checks.push({
     name: "keychain",
     ok: kc.available,
-    detail: kc.available ? `reachable (${kc.backend})` : `unavailable (${kc.backend}): ${kc.reason ?? "not reachable"}`,
+    detail: kc.available
+      ? `reachable (${kc.backend})`
+      : `unavailable (${kc.backend}): ${kc.reason ?? "not reachable"}`,
   });
   const info = fileStoreInfo(ctx.stores.filePath);
   const warning = info.exists ? filePermissionWarning(ctx.stores.filePath) : undefined;
   let fileOk = true;
-  let fileDetail = info.exists ? `${info.path} (mode ${info.mode?.toString(8).padStart(4, "0")})` : `${info.path} (not created yet)`;
+  let fileDetail = info.exists
+    ? `${info.path} (mode ${info.mode?.toString(8).padStart(4, "0")})`
+    : `${info.path} (not created yet)`;
   try {
     if (info.exists) await ctx.stores.backend("file").list();
   } catch (err) {
@@ -46,28 +50,54 @@ export async function runDoctor(ctx: Context): Promise<number> {
   checks.push({
     name: "write store",
     ok: chosen !== undefined || kc.available,
-    detail: chosen ? `${chosen} (chosen)` : kc.available ? "keychain (default)" : "none: no keychain; use --store file or CREDKIT_STORE=file",
+    detail: chosen
+      ? `${chosen} (chosen)`
+      : kc.available
+      ? "keychain (default)"
+      : "none: no keychain; use --store file or CREDKIT_STORE=file",
   });
   let missing: Record<string, string[]> = {};
   try {
     const config = await ctx.config();
-    checks.push({ name: "config", ok: true, detail: config.path ?? "none (built-in services only)" });
+    checks.push({
+      name: "config",
+      ok: true,
+      detail: config.path ?? "none (built-in services only)",
+    });
     const stores = [];
     if (kc.available) stores.push(ctx.stores.backend("keychain"));
     if (fileOk && info.exists) stores.push(ctx.stores.backend("file"));
-    const resolved = await resolveServices(Object.values(config.services), { env: ctx.env, stores, onStoreError: () => {} });
+    const resolved = await resolveServices(Object.values(config.services), {
+      env: ctx.env,
+      stores,
+      onStoreError: () => {},
+    });
     missing = Object.fromEntries(
-      Object.entries(resolved).map(([s, r]) => [s, missingVariables({ [s]: r })]).filter(([, m]) => m.length),
+      Object.entries(resolved).map(([s, r]) => [s, missingVariables({ [s]: r })]).filter(([, m]) =>
+        m.length
+      ),
     );
   } catch (err) {
-    checks.push({ name: "config", ok: false, detail: err instanceof CredkitError ? err.message : String(err) });
+    checks.push({
+      name: "config",
+      ok: false,
+      detail: err instanceof CredkitError ? err.message : String(err),
+    });
   }
   const broken = checks.filter((c) => !c.ok && c.name !== "keychain" && c.name !== "write store");
   if (ctx.globals.json) {
-    printJson(ctx, { version: VERSION, runtime: isCompiled ? "binary" : runtimeName, checks, missing });
+    printJson(ctx, {
+      version: VERSION,
+      runtime: isCompiled ? "binary" : runtimeName,
+      checks,
+      missing,
+    });
   } else {
     ctx.io.out(`credkit ${VERSION} (${isCompiled ? "binary" : runtimeName})\n`);
-    for (const c of checks) ctx.io.out(`${c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}\n`);
+    for (const c of checks) {
+      const mark = c.ok ? "ok  " : broken.includes(c) ? "FAIL" : "warn";
+      ctx.io.out(`${mark}  ${c.name}: ${c.detail}\n`);
+    }
     const lines = Object.entries(missing);
     ctx.io.out(lines.length ? "missing credentials:\n" : "no missing credentials\n");
     for (const [s, vars] of lines) ctx.io.out(`  ${s}: ${vars.join(" ")}\n`);

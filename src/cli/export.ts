@@ -41,7 +41,13 @@ export function exportVars(resolved: Record<string, ResolvedService>): ExportVar
 
 function errnoWhy(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  return code === "EACCES" ? "permission denied" : code === "ENOENT" ? "no such directory" : code === "EISDIR" ? "is a directory" : String(code ?? err);
+  return code === "EACCES"
+    ? "permission denied"
+    : code === "ENOENT"
+    ? "no such directory"
+    : code === "EISDIR"
+    ? "is a directory"
+    : String(code ?? err);
 }
 
 /**
@@ -72,7 +78,12 @@ export function writeNewPrivateFile(path: string, text: string, force: boolean):
     fs.renameSync(tmp, path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST" && !force) {
-      throw new CredkitError("error", `Refusing to overwrite ${path}`, "the file exists", "use --force to replace it");
+      throw new CredkitError(
+        "error",
+        `Refusing to overwrite ${path}`,
+        "the file exists",
+        "use --force to replace it",
+      );
     }
     throw new CredkitError("error", `Cannot write ${path}`, errnoWhy(err));
   }
@@ -100,17 +111,20 @@ export async function runExport(ctx: Context, args: ParsedArgs): Promise<number>
   const output = optString(args, "output");
   const force = optBool(args, "force");
   const plain = vars.map(({ name, value }) => ({ name, value }));
-  const render = (): string => {
-    try {
-      return format === "dotenv" ? formatDotenv(plain) : format === "shell" ? formatShell(plain) : formatJson(plain);
-    } catch (err) {
-      throw new CredkitError("error", `Cannot export as ${format}`, (err as Error).message);
-    }
-  };
+  const render = (): string =>
+    format === "dotenv"
+      ? formatDotenv(plain)
+      : format === "shell"
+      ? formatShell(plain)
+      : formatJson(plain);
   if (format === "github") {
     const target = output ?? ctx.env.GITHUB_ENV;
     if (!target) {
-      throw usageError("Cannot export for GitHub Actions", "GITHUB_ENV is not set", "run it inside a GitHub Actions step, or pass --output FILE");
+      throw usageError(
+        "Cannot export for GitHub Actions",
+        "GITHUB_ENV is not set",
+        "run it inside a GitHub Actions step, or pass --output FILE",
+      );
     }
     const { env, masks } = formatGithubEnv(vars);
     ctx.io.out(masks);

@@ -12,15 +12,26 @@ export async function runGet(ctx: Context, args: ParsedArgs): Promise<number> {
   const ref = args.positionals[0];
   const m = ref ? /^([^.]+)\.([^.]+)$/.exec(ref) : null;
   if (!m || args.positionals.length !== 1) {
-    throw usageError("Invalid reference", "expected <service>.<field>, e.g. credkit get aws.region");
+    throw usageError(
+      "Invalid reference",
+      "expected <service>.<field>, e.g. credkit get aws.region",
+    );
   }
   const service = serviceNamed(await ctx.config(), m[1]);
   if (!(m[2] in service.fields)) {
-    throw usageError(`Unknown field "${m[2]}" for ${service.name}`, `fields are ${Object.keys(service.fields).join(", ")}`);
+    throw usageError(
+      `Unknown field "${m[2]}" for ${service.name}`,
+      `fields are ${Object.keys(service.fields).join(", ")}`,
+    );
   }
   const field = (await resolveWith(ctx, [service]))[service.name][m[2]];
   if (field.value === undefined) {
-    throw new CredkitError("missing", `No value for ${ref}`, `${field.variable} is not set and nothing is stored`, `run: credkit add ${service.name}`);
+    throw new CredkitError(
+      "missing",
+      `No value for ${ref}`,
+      `${field.variable} is not set and nothing is stored`,
+      `run: credkit add ${service.name}`,
+    );
   }
   ctx.io.out(field.value + "\n");
   return 0;

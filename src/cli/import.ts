@@ -35,7 +35,13 @@ function readSource(path: string): string {
     return fs.readFileSync(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : String(code);
+    const why = code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+      ? "is a directory"
+      : code === "EACCES"
+      ? "permission denied"
+      : String(code);
     throw new CredkitError("error", `Cannot read ${path}`, why);
   }
 }
@@ -44,13 +50,23 @@ function readSource(path: string): string {
 export async function runImport(ctx: Context, args: ParsedArgs): Promise<number> {
   const config = await ctx.config();
   const fromFile = optString(args, "from-file");
-  const sources = [optBool(args, "from-env"), fromFile !== undefined, optBool(args, "from-kiwi")].filter(Boolean).length;
+  const sources =
+    [optBool(args, "from-env"), fromFile !== undefined, optBool(args, "from-kiwi")].filter(Boolean)
+      .length;
   if (sources !== 1) {
-    throw usageError("Nothing to import from", "give exactly one of --from-env, --from-file F, --from-kiwi");
+    throw usageError(
+      "Nothing to import from",
+      "give exactly one of --from-env, --from-file F, --from-kiwi",
+    );
   }
   if (optBool(args, "from-kiwi")) {
     const imported = await importKiwi(ctx);
-    note(ctx, imported.length ? `credkit: imported tokens for ${imported.join(", ")}` : "credkit: no kiwi-mcp tokens found");
+    note(
+      ctx,
+      imported.length
+        ? `credkit: imported tokens for ${imported.join(", ")}`
+        : "credkit: no kiwi-mcp tokens found",
+    );
     return 0;
   }
   const services = servicesNamed(config, optList(args, "only"));
@@ -72,8 +88,12 @@ export async function runImport(ctx: Context, args: ParsedArgs): Promise<number>
           skipped.push(svc);
           continue;
         }
-        const known = Object.fromEntries(Object.entries(fields).filter(([k, v]) => k in def.fields && v !== ""));
-        skipped.push(...Object.keys(fields).filter((k) => !(k in def.fields)).map((k) => `${svc}.${k}`));
+        const known = Object.fromEntries(
+          Object.entries(fields).filter(([k, v]) => k in def.fields && v !== ""),
+        );
+        skipped.push(
+          ...Object.keys(fields).filter((k) => !(k in def.fields)).map((k) => `${svc}.${k}`),
+        );
         if (Object.keys(known).length) found[svc] = known;
       }
     } else {
@@ -94,8 +114,15 @@ export async function runImport(ctx: Context, args: ParsedArgs): Promise<number>
     validateFields(config.services[svc], fields);
     await updateEntry(store, svc, (cur) => ({ ...(cur ?? {}), ...fields }));
   }
-  note(ctx, `credkit: imported ${Object.entries(found).map(([s, f]) => `${s} (${Object.keys(f).join(", ")})`).join(", ")} into ${store.name}`);
-  if (skipped.length) note(ctx, `credkit: skipped, not declared by any service: ${skipped.join(", ")}`);
+  note(
+    ctx,
+    `credkit: imported ${
+      Object.entries(found).map(([s, f]) => `${s} (${Object.keys(f).join(", ")})`).join(", ")
+    } into ${store.name}`,
+  );
+  if (skipped.length) {
+    note(ctx, `credkit: skipped, not declared by any service: ${skipped.join(", ")}`);
+  }
   return 0;
 }
 

@@ -32,7 +32,9 @@ export async function runList(ctx: Context): Promise<number> {
       missing,
     };
   });
-  const undeclared = stores.flatMap((s) => [...(held.get(s) ?? [])].filter((n) => !(n in config.services)));
+  const undeclared = stores.flatMap((s) =>
+    [...(held.get(s) ?? [])].filter((n) => !(n in config.services))
+  );
   if (ctx.globals.json) {
     printJson(ctx, { services: rows, undeclared: [...new Set(undeclared)] });
     return 0;

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
+// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/stdio.d.ts"
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { usageError } from "../errors.ts";
 import { createMcpGateway } from "../executor/mcp_gateway.ts";
@@ -43,7 +44,9 @@ export async function serveMcp(
   if (ctx.globals.verbose || set.tools.length === 0) {
     if (!ctx.globals.quiet) {
       ctx.io.err(
-        `credkit mcp: serving ${set.tools.length} tool(s)${set.dir ? ` from ${set.dir}` : " (no .credkit/tools directory found)"}\n`,
+        `credkit mcp: serving ${set.tools.length} tool(s)${
+          set.dir ? ` from ${set.dir}` : " (no .credkit/tools directory found)"
+        }\n`,
       );
     }
   }
@@ -75,8 +78,13 @@ function summarize(ctx: Context, report: ImportReport): void {
     let line: string;
     switch (s.status) {
       case "wrapped":
-        line = `${s.name}: ${report.dryRun ? "would move" : "moved"} ${s.moved.join(", ")} to service ${s.service}` +
-          ` (${report.store ?? "no store reachable"})${s.kept.length ? `; kept in env: ${s.kept.join(", ")}` : ""}`;
+        line =
+          `${s.name}: ${report.dryRun ? "would move" : "moved"} ${
+            s.moved.join(", ")
+          } to service ${s.service}` +
+          ` (${report.store ?? "no store reachable"})${
+            s.kept.length ? `; kept in env: ${s.kept.join(", ")}` : ""
+          }`;
         break;
       case "already-wrapped":
         line = `${s.name}: already starts through credkit; unchanged`;
@@ -92,6 +100,11 @@ function summarize(ctx: Context, report: ImportReport): void {
   }
   if (report.dryRun) {
     ctx.io.err(`Dry run: nothing written. ${report.file} would become the configuration above.\n`);
+    if (report.changed && report.store === null) {
+      ctx.io.err(
+        "No keychain is reachable: run the import with --store file (or CREDKIT_STORE=file) to keep the secrets in a 0600 file.\n",
+      );
+    }
   } else if (report.changed) {
     ctx.io.err(
       `Rewrote ${report.file} (backup: ${report.backup}); services declared in ${report.credkitConfig}\n`,
@@ -122,7 +135,9 @@ async function importConfig(ctx: Context, args: ParsedArgs): Promise<number> {
     );
   }
   const binOpt = optString(args, "bin");
-  const bin = binOpt ? (binOpt.includes("/") || binOpt.includes("\\") ? resolve(ctx.cwd, binOpt) : binOpt) : defaultBin();
+  const bin = binOpt
+    ? (binOpt.includes("/") || binOpt.includes("\\") ? resolve(ctx.cwd, binOpt) : binOpt)
+    : defaultBin();
   const report = await runImport({
     file,
     credkitConfig: credkitConfigFor(file, { env: ctx.env, explicit: explicitCredkit }),

@@ -55,6 +55,8 @@ export interface ServerPlan {
   values: Record<string, string>;
   /** field → variable, for credkit.json. */
   fields: Record<string, string>;
+  /** Arguments that look like secrets (left in place; masked when shown). */
+  argSecrets: string[];
 }
 
 /** Everything an import would change. */
@@ -134,24 +136,39 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function isWrapped(entry: Record<string, unknown>, bin?: string): boolean {
   const command = typeof entry.command === "string" ? entry.command : "";
   const args = Array.isArray(entry.args) ? entry.args : [];
-  const isCredkit = command === bin || /^credkit(\.exe)?$/i.test(basename(command.replace(/\\/g, "/")));
+  const isCredkit = command === bin ||
+    /^credkit(\.exe)?$/i.test(basename(command.replace(/\\/g, "/")));
   return isCredkit && args.includes("run") && args.includes("--");
 }
 
-const LOOKS_LIKE_TOKEN = /^(ghp_|gho_|ghs_|github_pat_|sk-|hf_|xox[abp]-|AKIA|eyJ)[A-Za-z0-9_.-]{8,}/;
+const LOOKS_LIKE_TOKEN =
+  /^(ghp_|gho_|ghs_|github_pat_|sk-|hf_|xox[abp]-|AKIA|eyJ)[A-Za-z0-9_.-]{8,}/;
 
-function argWarnings(args: unknown[]): string[] {
-  const out: string[] = [];
+/** Arguments that look like secrets: warnings (no values), and the values (for masking). */
+function argSecrets(args: unknown[]): { warnings: string[]; values: string[] } {
+  const warnings: string[] = [];
+  const values: string[] = [];
   args.forEach((a, i) => {
     if (typeof a !== "string") return;
-    const flag = /^--?([A-Za-z0-9_-]+)(=.*)?$/.exec(a);
-    if (flag && SECRET_NAME.test(flag[1].replace(/-/g, "_")) && (flag[2] || i + 1 < args.length)) {
-      out.push(`argument ${i + 1} (${flag[1]}) may pass a secret on the command line; move it to env and import again`);
+    const flag = /^--?([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(a);
+    const next = args[i + 1];
+    if (flag && SECRET_NAME.test(flag[1].replace(/-/g, "_"))) {
+      const value = flag[2] ??
+        (typeof next === "string" && !next.startsWith("-") ? next : undefined);
+      if (value) {
+        values.push(value);
+        warnings.push(
+          `argument ${i + 1} (${
+            flag[1]
+          }) may pass a secret on the command line; move it to env and import again`,
+        );
+      }
     } else if (LOOKS_LIKE_TOKEN.test(a)) {
-      out.push(`argument ${i + 1} looks like a token; move it to env and import again`);
+      values.push(a);
+      warnings.push(`argument ${i + 1} looks like a token; move it to env and import again`);
     }
   });
-  return out;
+  return { warnings, values };
 }
 
 /** The key holding the servers: `mcpServers` (Claude, Cursor) or `servers` (VS Code). */
@@ -192,7 +209,16 @@ export function planImport(
   const plans: ServerPlan[] = [];
   const taken = new Set<string>();
   for (const [name, raw] of Object.entries(entries)) {
-    const plan: ServerPlan = { name, status: "no-secrets", moved: [], kept: [], warnings: [], values: {}, fields: {} };
+    const plan: ServerPlan = {
+      name,
+      status: "no-secrets",
+      moved: [],
+      kept: [],
+      warnings: [],
+      values: {},
+      fields: {},
+      argSecrets: [],
+    };
     plans.push(plan);
     newEntries[name] = raw;
     if (!isObject(raw)) continue;
@@ -201,22 +227,32 @@ export function planImport(
     if (typeof raw.command !== "string" || !raw.command) {
       plan.status = "not-stdio";
       if (Object.keys(isObject(raw.headers) ? raw.headers : {}).length) {
-        plan.warnings.push("a remote server: its headers may hold secrets that credkit cannot wrap");
+        plan.warnings.push(
+          "a remote server: its headers may hold secrets that credkit cannot wrap",
+        );
       }
       continue;
     }
     const args = Array.isArray(raw.args) ? raw.args : [];
     if (isWrapped(raw, target.bin)) {
       plan.status = "already-wrapped";
-      const left = Object.entries(env).filter(([k, v]) => isSecretVariable(k, v, services)).map(([k]) => k);
-      if (left.length) plan.warnings.push(`still has secret-looking variables in env: ${left.join(", ")}`);
+      const left = Object.entries(env).filter(([k, v]) => isSecretVariable(k, v, services)).map((
+        [k],
+      ) => k);
+      if (left.length) {
+        plan.warnings.push(`still has secret-looking variables in env: ${left.join(", ")}`);
+      }
       continue;
     }
-    plan.warnings.push(...argWarnings(args));
+    const suspect = argSecrets(args);
+    plan.warnings.push(...suspect.warnings);
+    plan.argSecrets.push(...suspect.values);
     const moved = Object.entries(env).filter(([k, v]) => isSecretVariable(k, v, services));
     const movable = moved.filter(([k]) => ENV_NAME.test(k));
     for (const [k] of moved) {
-      if (!ENV_NAME.test(k)) plan.warnings.push(`variable "${k}" is not a valid name for credkit; left in env`);
+      if (!ENV_NAME.test(k)) {
+        plan.warnings.push(`variable "${k}" is not a valid name for credkit; left in env`);
+      }
     }
     if (movable.length === 0) continue;
     let service = serviceNameFor(name);
@@ -254,7 +290,13 @@ export function planImport(
     // Same keys in the same order; command, args and env replaced.
     const rewritten: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(raw)) {
-      rewritten[k] = k === "command" ? target.bin : k === "args" ? wrapperArgs : k === "env" ? kept : v;
+      rewritten[k] = k === "command"
+        ? target.bin
+        : k === "args"
+        ? wrapperArgs
+        : k === "env"
+        ? kept
+        : v;
     }
     rewritten.command = target.bin;
     rewritten.args = wrapperArgs;
@@ -286,8 +328,16 @@ export function defaultClientConfig(
   const desktop = platform() === "darwin"
     ? join(home, "Library", "Application Support", "Claude", "claude_desktop_config.json")
     : platform() === "win32"
-    ? join(options.env.APPDATA || join(home, "AppData", "Roaming"), "Claude", "claude_desktop_config.json")
-    : join(options.env.XDG_CONFIG_HOME || join(home, ".config"), "Claude", "claude_desktop_config.json");
+    ? join(
+      options.env.APPDATA || join(home, "AppData", "Roaming"),
+      "Claude",
+      "claude_desktop_config.json",
+    )
+    : join(
+      options.env.XDG_CONFIG_HOME || join(home, ".config"),
+      "Claude",
+      "claude_desktop_config.json",
+    );
   return fs.existsSync(desktop) ? desktop : undefined;
 }
 
@@ -326,7 +376,10 @@ export function defaultBin(): string {
   return isCompiled ? process.execPath : "credkit";
 }
 
-function readJsonObject(path: string, what: string): { text: string; data: Record<string, unknown> } {
+function readJsonObject(
+  path: string,
+  what: string,
+): { text: string; data: Record<string, unknown> } {
   let text: string;
   try {
     text = fs.readFileSync(path, "utf8");
@@ -335,7 +388,11 @@ function readJsonObject(path: string, what: string): { text: string; data: Recor
     throw new CredkitError(
       "usage",
       `Cannot read ${what} ${path}`,
-      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? err),
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+        ? "permission denied"
+        : String(code ?? err),
     );
   }
   let data: unknown;
@@ -345,7 +402,9 @@ function readJsonObject(path: string, what: string): { text: string; data: Recor
     // The engine's message may quote the file, which holds secrets: not repeated.
     throw new CredkitError("usage", `Cannot read ${what} ${path}`, "not valid JSON");
   }
-  if (!isObject(data)) throw new CredkitError("usage", `Cannot read ${what} ${path}`, "not a JSON object");
+  if (!isObject(data)) {
+    throw new CredkitError("usage", `Cannot read ${what} ${path}`, "not a JSON object");
+  }
   return { text, data };
 }
 
@@ -441,7 +500,7 @@ export interface ImportReport {
   backup: string | null;
   dryRun: boolean;
   changed: boolean;
-  servers: Omit<ServerPlan, "values" | "fields">[];
+  servers: Omit<ServerPlan, "values" | "fields" | "argSecrets">[];
   /** The new configuration, secrets masked (dry run only). */
   config?: unknown;
 }
@@ -482,7 +541,7 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     store: storeName ?? "keychain",
     filePath: options.filePath,
   });
-  const secrets = plan.servers.flatMap((s) => Object.values(s.values));
+  const secrets = plan.servers.flatMap((s) => [...Object.values(s.values), ...s.argSecrets]);
   const report: ImportReport = {
     file: options.file,
     credkitConfig: options.credkitConfig,
@@ -490,7 +549,7 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     backup: null,
     dryRun: options.dryRun,
     changed: plan.changed,
-    servers: plan.servers.map(({ values: _v, fields: _f, ...rest }) => rest),
+    servers: plan.servers.map(({ values: _v, fields: _f, argSecrets: _a, ...rest }) => rest),
   };
   if (options.dryRun) {
     report.config = JSON.parse(maskString(JSON.stringify(plan.config), secrets));
@@ -505,7 +564,9 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     if (s.status !== "wrapped") continue;
     const prev = isObject(svcs[s.service!]) ? svcs[s.service!] as Record<string, unknown> : {};
     const fields: Record<string, unknown> = isObject(prev.fields) ? { ...prev.fields } : {};
-    for (const [field, variable] of Object.entries(s.fields)) fields[field] = { env: [variable], secret: true };
+    for (const [field, variable] of Object.entries(s.fields)) {
+      fields[field] = { env: [variable], secret: true };
+    }
     svcs[s.service!] = {
       ...prev,
       description: typeof prev.description === "string"

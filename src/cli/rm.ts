@@ -20,7 +20,10 @@ export async function runRm(ctx: Context, args: ParsedArgs): Promise<number> {
   const service = config.services[name!];
   for (const f of fields) {
     if (!(f in service.fields)) {
-      throw usageError(`Unknown field "${f}" for ${name}`, `fields are ${Object.keys(service.fields).join(", ")}`);
+      throw usageError(
+        `Unknown field "${f}" for ${name}`,
+        `fields are ${Object.keys(service.fields).join(", ")}`,
+      );
     }
   }
   const store = await ctx.stores.writable();

@@ -21,7 +21,11 @@ function readEnvFile(path: string): Record<string, string> {
     text = fs.readFileSync(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CredkitError("error", `Cannot read env file ${path}`, code === "ENOENT" ? "no such file" : String(code));
+    throw new CredkitError(
+      "error",
+      `Cannot read env file ${path}`,
+      code === "ENOENT" ? "no such file" : String(code),
+    );
   }
   return parseDotenv(text);
 }
@@ -44,17 +48,26 @@ export async function planRun(
   required: ServiceDef[],
   envFile?: string,
 ): Promise<RunPlan> {
-  const base: Record<string, string | undefined> = { ...(envFile ? readEnvFile(envFile) : {}), ...ctx.env };
+  const base: Record<string, string | undefined> = {
+    ...(envFile ? readEnvFile(envFile) : {}),
+    ...ctx.env,
+  };
   const scoped: Context = { ...ctx, env: base };
   const all = [...services, ...required.filter((r) => !services.includes(r))];
   const resolved = await resolveWith(scoped, all, authTokenResolver(ctx));
-  const missing = missingVariables(Object.fromEntries(required.map((s) => [s.name, resolved[s.name]])));
+  const missing = missingVariables(
+    Object.fromEntries(required.map((s) => [s.name, resolved[s.name]])),
+  );
   if (missing.length) {
     throw new CredkitError(
       "missing",
       "Missing credentials",
       missing.join(", "),
-      `add them with credkit add ${required.filter((s) => missingVariables({ [s.name]: resolved[s.name] }).length).map((s) => s.name).join(" / ")}`,
+      `add them with credkit add ${
+        required.filter((s) => missingVariables({ [s.name]: resolved[s.name] }).length).map((s) =>
+          s.name
+        ).join(" / ")
+      }`,
     );
   }
   const env: Record<string, string> = {};
@@ -66,16 +79,27 @@ export async function planRun(
 /** Runs `run`. */
 export async function runRun(ctx: Context, args: ParsedArgs): Promise<number> {
   const argv = args.rest.length ? args.rest : args.positionals;
-  if (argv.length === 0) throw usageError("Nothing to run", "give the command after --", "e.g. credkit run -- npm test");
+  if (argv.length === 0) {
+    throw usageError("Nothing to run", "give the command after --", "e.g. credkit run -- npm test");
+  }
   if (optBool(args, "mcp") && optBool(args, "no-mask")) {
-    throw usageError("Conflicting options", "--mcp masks JSON-RPC messages; --no-mask turns masking off");
+    throw usageError(
+      "Conflicting options",
+      "--mcp masks JSON-RPC messages; --no-mask turns masking off",
+    );
   }
   const config = await ctx.config();
   const only = optList(args, "only");
-  const required = servicesNamed(config, optList(args, "require")).filter(() => optList(args, "require").length > 0);
+  const required = servicesNamed(config, optList(args, "require")).filter(() =>
+    optList(args, "require").length > 0
+  );
   const services = only.length ? servicesNamed(config, only) : Object.values(config.services);
   const plan = await planRun(ctx, services, required, optString(args, "env-file"));
-  const mode: RunMode = optBool(args, "no-mask") ? "inherit" : optBool(args, "mcp") ? "mcp" : "mask";
+  const mode: RunMode = optBool(args, "no-mask")
+    ? "inherit"
+    : optBool(args, "mcp")
+    ? "mcp"
+    : "mask";
   return await runChild({
     command: argv[0],
     args: argv.slice(1),

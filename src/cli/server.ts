@@ -11,7 +11,7 @@ import { resolve as resolvePath } from "node:path";
 import process from "node:process";
 import type { ServiceDef } from "../catalog.ts";
 import type { LoadedConfig, ServerDef } from "../config.ts";
-import { CredkitError, formatError, usageError } from "../errors.ts";
+import { CredkitError, usageError } from "../errors.ts";
 import { missingVariables, type ResolvedService, secretValues } from "../resolve.ts";
 import { selfCommand } from "../runtime.ts";
 import { updateEntry } from "../store/backend.ts";
@@ -32,7 +32,15 @@ import {
 import { fdWriter, NO_READY_CHECK_GRACE_MS, supervise } from "../supervise/supervisor.ts";
 import { stdioWriter } from "../supervise/stdio_writer.ts";
 import { authTokenResolver } from "./auth_tokens.ts";
-import { note, optBool, optString, printJson, renderTable, resolveWith, servicesNamed } from "./common.ts";
+import {
+  note,
+  optBool,
+  optString,
+  printJson,
+  renderTable,
+  resolveWith,
+  servicesNamed,
+} from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
 /** Lines of the log shown when a server fails to start. */
@@ -59,15 +67,17 @@ async function serverTarget(ctx: Context, name: string | undefined): Promise<Ser
     throw usageError(
       "Missing server name",
       known.length ? `known servers: ${known.join(", ")}` : "no servers are declared",
-      "declare servers in credkit.json under \"servers\"",
+      'declare servers in credkit.json under "servers"',
     );
   }
   const def = config.servers[name];
   if (!def) {
     throw usageError(
       `Unknown server "${name}"`,
-      known.length ? `known servers are ${known.join(", ")}` : `no servers are declared in ${config.path ?? "credkit.json"}`,
-      "declare it in credkit.json under \"servers\"",
+      known.length
+        ? `known servers are ${known.join(", ")}`
+        : `no servers are declared in ${config.path ?? "credkit.json"}`,
+      'declare it in credkit.json under "servers"',
     );
   }
   return { name, def, config, cwd: resolvePath(config.baseDir, def.cwd ?? ".") };
@@ -77,11 +87,17 @@ function serverServices(target: ServerTarget): ServiceDef[] {
   return target.def.services.length ? servicesNamed(target.config, target.def.services) : [];
 }
 
-async function resolveServer(ctx: Context, target: ServerTarget): Promise<Record<string, ResolvedService>> {
+async function resolveServer(
+  ctx: Context,
+  target: ServerTarget,
+): Promise<Record<string, ResolvedService>> {
   return await resolveWith(ctx, serverServices(target), authTokenResolver(ctx));
 }
 
-function missingError(target: ServerTarget, resolved: Record<string, ResolvedService>): CredkitError {
+function missingError(
+  target: ServerTarget,
+  resolved: Record<string, ResolvedService>,
+): CredkitError {
   const missing = missingVariables(resolved);
   const services = Object.entries(resolved)
     .filter(([, fields]) => Object.values(fields).some((f) => f.value === undefined))
@@ -95,7 +111,11 @@ function missingError(target: ServerTarget, resolved: Record<string, ResolvedSer
 }
 
 /** On a terminal, offers to add the missing fields now; returns whether any were stored. */
-async function offerToAdd(ctx: Context, target: ServerTarget, resolved: Record<string, ResolvedService>): Promise<boolean> {
+async function offerToAdd(
+  ctx: Context,
+  target: ServerTarget,
+  resolved: Record<string, ResolvedService>,
+): Promise<boolean> {
   const missing = missingVariables(resolved);
   ctx.io.err(`credkit: server ${target.name} needs ${missing.join(", ")}\n`);
   const answer = (await ctx.io.prompt("Add them now? [y/N] ")).trim().toLowerCase();
@@ -106,7 +126,9 @@ async function offerToAdd(ctx: Context, target: ServerTarget, resolved: Record<s
     const values: Record<string, string> = {};
     for (const f of Object.values(fields)) {
       if (f.value !== undefined) continue;
-      const value = await ctx.io.prompt(`${svc} ${f.field} (${f.variable}): `, { hidden: f.secret });
+      const value = await ctx.io.prompt(`${svc} ${f.field} (${f.variable}): `, {
+        hidden: f.secret,
+      });
       if (value !== "") values[f.field] = value;
     }
     if (Object.keys(values).length === 0) continue;
@@ -169,7 +191,11 @@ export interface StartResult {
  * console.error(`pid ${r.pid}, log ${r.logPath}`);
  * ```
  */
-export async function startServer(ctx: Context, name: string, options: StartOptions = {}): Promise<StartResult> {
+export async function startServer(
+  ctx: Context,
+  name: string,
+  options: StartOptions = {},
+): Promise<StartResult> {
   const target = await serverTarget(ctx, name);
   const paths = serverPaths(ctx.stateDir, name);
   const existing = readServerState(ctx.stateDir, name);
@@ -184,7 +210,9 @@ export async function startServer(ctx: Context, name: string, options: StartOpti
   }
   let resolved = await resolveServer(ctx, target);
   if (missingVariables(resolved).length > 0 && !options.allowMissing) {
-    if (ctx.globals.noInput || !(await offerToAdd(ctx, target, resolved))) throw missingError(target, resolved);
+    if (ctx.globals.noInput || !(await offerToAdd(ctx, target, resolved))) {
+      throw missingError(target, resolved);
+    }
     resolved = await resolveServer(ctx, target);
     if (missingVariables(resolved).length > 0) throw missingError(target, resolved);
   }
@@ -215,7 +243,12 @@ export async function startServer(ctx: Context, name: string, options: StartOpti
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
   let child;
   try {
-    child = ctx.spawn(cmd, args, { cwd: ctx.cwd, env, stdio: ["ignore", logFd, logFd], detached: true });
+    child = ctx.spawn(cmd, args, {
+      cwd: ctx.cwd,
+      env,
+      stdio: ["ignore", logFd, logFd],
+      detached: true,
+    });
   } finally {
     fs.closeSync(logFd);
   }
@@ -226,21 +259,47 @@ export async function startServer(ctx: Context, name: string, options: StartOpti
 
   const fail = (why: string): never => {
     const lines = tailLines(paths.log, FAILURE_LOG_LINES).map((l) => maskString(l, secrets));
-    const err = new CredkitError("error", `Cannot start server ${name}`, why, `log: ${paths.log}`);
-    ctx.io.err(formatError(err) + "\n");
     if (lines.length) {
-      ctx.io.err(`last ${lines.length} log line${lines.length === 1 ? "" : "s"}:\n`);
+      ctx.io.err(`last ${lines.length} line${lines.length === 1 ? "" : "s"} of ${paths.log}:\n`);
       ctx.io.err(lines.map((l) => `  ${l}\n`).join(""));
     }
-    throw new CredkitError("error", `Cannot start server ${name}`, why, "reported above");
+    throw new CredkitError("error", `Cannot start server ${name}`, why, `log: ${paths.log}`);
+  };
+
+  /** Stops a supervisor that has not reported ready (it is our child, not yet reaped). */
+  const abortStart = async () => {
+    if (supervisorExit === undefined && supervisorPid) {
+      try {
+        process.kill(supervisorPid, "SIGTERM");
+      } catch { /* exited meanwhile */ }
+      const gone = await waitUntil(
+        () => supervisorExit !== undefined,
+        target.def.stopTimeoutMs + 2000,
+      );
+      if (!gone) {
+        try {
+          process.kill(supervisorPid, "SIGKILL");
+        } catch { /* exited meanwhile */ }
+      }
+    }
+    await stopServer(ctx, name);
   };
 
   const readyTimeout = target.def.ready?.url || target.def.ready?.logLine
     ? target.def.ready.timeoutMs
     : NO_READY_CHECK_GRACE_MS;
   const deadline = ctx.clock() + readyTimeout + SUPERVISOR_STARTUP_MS;
+  // Interrupted while waiting: the half-started server must not stay behind.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => (interrupted ??= sig);
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) process.on(s, onSignal);
   try {
     for (;;) {
+      if (interrupted) {
+        await abortStart();
+        fail(`interrupted by ${interrupted} before it was ready; stopped it`);
+      }
       const state = readServerState(ctx.stateDir, name);
       if (state && state.supervisorPid === supervisorPid) {
         if (state.phase === "running") {
@@ -260,12 +319,13 @@ export async function startServer(ctx: Context, name: string, options: StartOpti
         );
       }
       if (ctx.clock() > deadline) {
-        await stopServer(ctx, name);
+        await abortStart();
         fail(`not ready after ${Math.round((readyTimeout + SUPERVISOR_STARTUP_MS) / 1000)} s`);
       }
       await sleep(POLL_MS);
     }
   } finally {
+    for (const s of signals) process.off(s, onSignal);
     child.unref();
   }
 }
@@ -428,25 +488,44 @@ function renderStatus(s: ServerStatus): string {
   if (s.running) {
     head += `${s.phase === "running" ? "running" : s.phase}, pid ${s.pid ?? "-"}` +
       (s.supervisorPid ? ` (supervisor ${s.supervisorPid})` : "") +
-      `, up ${formatDuration(s.uptimeMs ?? 0)}, ${s.restarts} restart${s.restarts === 1 ? "" : "s"}`;
+      `, up ${formatDuration(s.uptimeMs ?? 0)}, ${s.restarts} restart${
+        s.restarts === 1 ? "" : "s"
+      }`;
   } else {
-    head += s.phase === "not started" ? "not running" : `not running (${s.phase}${s.reason ? `: ${s.reason}` : ""})`;
+    head += s.phase === "not started"
+      ? "not running"
+      : `not running (${s.phase}${s.reason ? `: ${s.reason}` : ""})`;
   }
   let out = head + "\n" + `  log: ${s.logPath}\n`;
   if (s.running && s.credentials.length) {
     const rows = [["credential", "variable", "source", "since start"]];
     for (const c of s.credentials) {
-      rows.push([c.name, c.variable, c.source ?? "missing", c.changed ? "changed (restart to apply)" : "unchanged"]);
+      rows.push([
+        c.name,
+        c.variable,
+        c.source ?? "missing",
+        c.changed ? "changed (restart to apply)" : "unchanged",
+      ]);
     }
     out += renderTable(rows).split("\n").filter(Boolean).map((l) => `  ${l}`).join("\n") + "\n";
   }
   return out;
 }
 
-async function runLogs(ctx: Context, name: string, lines: number, follow: boolean): Promise<number> {
+async function runLogs(
+  ctx: Context,
+  name: string,
+  lines: number,
+  follow: boolean,
+): Promise<number> {
   const path = serverPaths(ctx.stateDir, name).log;
   if (!fs.existsSync(path)) {
-    throw new CredkitError("error", `No log for server ${name}`, `${path} does not exist`, `start it with credkit server start ${name}`);
+    throw new CredkitError(
+      "error",
+      `No log for server ${name}`,
+      `${path} does not exist`,
+      `start it with credkit server start ${name}`,
+    );
   }
   const tail = tailLines(path, lines);
   if (tail.length) ctx.io.out(tail.join("\n") + "\n");
@@ -498,7 +577,9 @@ async function runSupervisor(ctx: Context, name: string, args: ParsedArgs): Prom
     );
   }
   const first = await resolveServer(ctx, target);
-  if (missingVariables(first).length > 0 && !optBool(args, "allow-missing")) throw missingError(target, first);
+  if (missingVariables(first).length > 0 && !optBool(args, "allow-missing")) {
+    throw missingError(target, first);
+  }
 
   fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   if (!detached) {
@@ -622,7 +703,10 @@ export async function runServer(ctx: Context, args: ParsedArgs): Promise<number>
       if (ctx.globals.json) printJson(ctx, { name, outcome });
       else if (outcome === "stopped") note(ctx, `credkit: server ${name} stopped`);
       else if (outcome === "stale") {
-        note(ctx, `credkit: server ${name} is not running (stale state removed; nothing was signalled)`);
+        note(
+          ctx,
+          `credkit: server ${name} is not running (stale state removed; nothing was signalled)`,
+        );
       } else note(ctx, `credkit: server ${name} is not running`);
       return 0;
     }
@@ -642,7 +726,9 @@ export async function runServer(ctx: Context, args: ParsedArgs): Promise<number>
       await serverTarget(ctx, name);
       const raw = optString(args, "lines") ?? "50";
       const lines = Number(raw);
-      if (!Number.isInteger(lines) || lines < 0) throw usageError("Invalid --lines", `"${raw}" is not a line count`);
+      if (!Number.isInteger(lines) || lines < 0) {
+        throw usageError("Invalid --lines", `"${raw}" is not a line count`);
+      }
       return await runLogs(ctx, name!, lines, optBool(args, "follow"));
     }
     default:

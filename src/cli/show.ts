@@ -9,7 +9,11 @@ import { optBool, printJson, renderTable, resolveWith, servicesNamed } from "./c
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
 /** The display form of a value: masked when secret unless `reveal`. */
-export function displayValue(secret: boolean, value: string | undefined, reveal: boolean): string | null {
+export function displayValue(
+  secret: boolean,
+  value: string | undefined,
+  reveal: boolean,
+): string | null {
   if (value === undefined) return null;
   return secret && value !== "" && !reveal ? maskForDisplay(value) : value;
 }
@@ -18,12 +22,14 @@ export function displayValue(secret: boolean, value: string | undefined, reveal:
 export function showJson(resolved: Record<string, ResolvedService>, reveal: boolean): unknown {
   const services: Record<string, Record<string, unknown>> = {};
   for (const [name, fields] of Object.entries(resolved)) {
-    services[name] = Object.fromEntries(Object.values(fields).map((f) => [f.field, {
-      variable: f.variable,
-      value: displayValue(f.secret, f.value, reveal),
-      source: f.source,
-      secret: f.secret,
-    }]));
+    services[name] = Object.fromEntries(
+      Object.values(fields).map((f) => [f.field, {
+        variable: f.variable,
+        value: displayValue(f.secret, f.value, reveal),
+        source: f.source,
+        secret: f.secret,
+      }]),
+    );
   }
   return { services };
 }

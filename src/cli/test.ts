@@ -14,10 +14,18 @@ import type { LoadedConfig } from "../config.ts";
 import { CredkitError, usageError } from "../errors.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { runCaptured } from "../supervise/capture.ts";
+import { exitCodeOf } from "../supervise/child.ts";
 import { junitXml } from "../supervise/junit.ts";
 import { maskString } from "../supervise/mask.ts";
 import { authTokenResolver } from "./auth_tokens.ts";
-import { optBool, optString, printJson, renderTable, resolveWith, servicesNamed } from "./common.ts";
+import {
+  optBool,
+  optString,
+  printJson,
+  renderTable,
+  resolveWith,
+  servicesNamed,
+} from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 import { startServer, stopServer } from "./server.ts";
 
@@ -44,6 +52,8 @@ export interface BackendTestOptions {
   requireAll?: boolean;
   /** Called as each backend finishes. */
   onResult?: (result: BackendResult) => void;
+  /** Aborting stops the running backends and starts no more (they fail as interrupted). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -95,14 +105,17 @@ function formatSeconds(ms: number): string {
  * results.filter((r) => r.status === "fail").length; // 0 when all passed or skipped
  * ```
  */
-export async function runBackendTests(ctx: Context, options: BackendTestOptions): Promise<BackendResult[]> {
+export async function runBackendTests(
+  ctx: Context,
+  options: BackendTestOptions,
+): Promise<BackendResult[]> {
   const config = await ctx.config();
   const declared = Object.keys(config.backends);
   if (declared.length === 0) {
     throw usageError(
       "No backends to test",
       `no backends are declared in ${config.path ?? "credkit.json (none found)"}`,
-      "declare them under \"backends\" in credkit.json",
+      'declare them under "backends" in credkit.json',
     );
   }
   for (const n of options.names) {
@@ -133,7 +146,16 @@ export async function runBackendTests(ctx: Context, options: BackendTestOptions)
       const def = config.backends[name];
       const missing = missingVariables(resolved);
       let result: BackendResult;
-      if (missing.length > 0) {
+      if (options.signal?.aborted) {
+        result = {
+          backend: name,
+          status: "fail",
+          durationMs: 0,
+          missing,
+          reason: "interrupted",
+          output: "",
+        };
+      } else if (missing.length > 0) {
         result = {
           backend: name,
           status: options.requireAll ? "fail" : "skip",
@@ -152,9 +174,14 @@ export async function runBackendTests(ctx: Context, options: BackendTestOptions)
           secrets,
           timeoutMs: def.timeoutMs,
           spawn: ctx.spawn,
+          signal: options.signal,
         });
         const passed = r.code === 0 && !r.timedOut && r.startError === undefined;
-        const reason = passed ? "" : r.timedOut
+        const reason = passed
+          ? ""
+          : r.aborted
+          ? "interrupted"
+          : r.timedOut
           ? `timed out after ${formatSeconds(def.timeoutMs ?? 0)}`
           : r.startError !== undefined
           ? r.startError
@@ -190,7 +217,12 @@ export async function runBackendTests(ctx: Context, options: BackendTestOptions)
 export function renderResults(results: BackendResult[]): string {
   const rows = [["BACKEND", "RESULT", "DURATION", "REASON"]];
   for (const r of results) {
-    rows.push([r.backend, r.status.toUpperCase(), r.status === "skip" ? "-" : formatSeconds(r.durationMs), r.reason]);
+    rows.push([
+      r.backend,
+      r.status.toUpperCase(),
+      r.status === "skip" ? "-" : formatSeconds(r.durationMs),
+      r.reason,
+    ]);
   }
   return renderTable(rows) + summaryLine(results) + "\n";
 }
@@ -245,35 +277,56 @@ function writeJunit(ctx: Context, file: string, results: BackendResult[]): void 
 export async function runTest(ctx: Context, args: ParsedArgs): Promise<number> {
   const rawJobs = optString(args, "jobs") ?? "1";
   const jobs = Number(rawJobs);
-  if (!Number.isInteger(jobs) || jobs < 1) throw usageError("Invalid --jobs", `"${rawJobs}" is not a positive whole number`);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw usageError("Invalid --jobs", `"${rawJobs}" is not a positive whole number`);
+  }
   const serverName = optString(args, "server");
   const junit = optString(args, "junit");
 
   let stopAfter = false;
   if (serverName) {
-    const started = await startServer(ctx, serverName);
+    // The server gets whatever credentials exist; backends without theirs are skipped.
+    const started = await startServer(ctx, serverName, { allowMissing: true });
     stopAfter = !started.alreadyRunning;
     if (!ctx.globals.quiet) {
       ctx.io.err(
-        `credkit: server ${serverName} ${started.alreadyRunning ? "already running" : "started"} (pid ${started.pid})\n`,
+        `credkit: server ${serverName} ${
+          started.alreadyRunning ? "already running" : "started"
+        } (pid ${started.pid})\n`,
       );
     }
   }
+  // Backends run in their own process groups, out of reach of the terminal's
+  // Ctrl-C: credkit stops them itself.
+  const abort = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted ??= sig;
+    abort.abort();
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) process.on(s, onSignal);
   let results: BackendResult[];
   try {
     results = await runBackendTests(ctx, {
       names: args.positionals,
       jobs,
       requireAll: optBool(args, "require-all"),
+      signal: abort.signal,
     });
   } finally {
+    for (const s of signals) process.off(s, onSignal);
     if (serverName && stopAfter) await stopServer(ctx, serverName);
   }
 
   for (const r of results) {
     if (ctx.globals.quiet || !r.output) continue;
     if (r.status === "fail" || ctx.globals.verbose) {
-      ctx.io.err(`--- ${r.backend} (${r.status.toUpperCase()}) output ---\n${r.output}${r.output.endsWith("\n") ? "" : "\n"}`);
+      ctx.io.err(
+        `--- ${r.backend} (${r.status.toUpperCase()}) output ---\n${r.output}${
+          r.output.endsWith("\n") ? "" : "\n"
+        }`,
+      );
     }
   }
   if (junit) writeJunit(ctx, junit, results);
@@ -292,6 +345,7 @@ export async function runTest(ctx: Context, args: ParsedArgs): Promise<number> {
   } else {
     ctx.io.out(renderResults(results));
   }
+  if (interrupted) return exitCodeOf(null, interrupted);
   return c.failed === 0 ? 0 : 1;
 }
 
@@ -299,7 +353,8 @@ export async function runTest(ctx: Context, args: ParsedArgs): Promise<number> {
 export const testCommand: Command = {
   name: "test",
   summary: "test every backend with only its own credentials (table, JSON, JUnit)",
-  usage: `Usage: credkit test [backend...] [--jobs N] [--json] [--junit FILE] [--require-all] [--server NAME]
+  usage:
+    `Usage: credkit test [backend...] [--jobs N] [--json] [--junit FILE] [--require-all] [--server NAME]
 
 Runs the test command of each backend declared in credkit.json ("backends"), or
 of the backends named, each with only its own services' variables: every other
@@ -312,7 +367,8 @@ on stderr (every backend's with -v). Exit 0 when nothing failed, else 1.
   --json          {"results": [{"backend", "status", "durationMs", "missing"}], "passed", "failed", "skipped"}
   --junit FILE    also write a JUnit XML report (for CI)
   --require-all   missing credentials fail instead of skipping
-  --server NAME   start server NAME before the tests and stop it after
+  --server NAME   start server NAME before the tests (with whatever credentials
+                  exist) and stop it after
 
 Examples:
   credkit test

@@ -5,10 +5,23 @@
  * @module
  */
 import { usageError } from "../errors.ts";
-import { coerceParams, createExecutor, type Executor, type ToolResult } from "../executor/executor.ts";
+import {
+  coerceParams,
+  createExecutor,
+  type Executor,
+  type ToolResult,
+} from "../executor/executor.ts";
 import { findToolsDir, type LoadedTool, loadToolManifests } from "../executor/manifest.ts";
 import { authStoreFromContext } from "./auth.ts";
-import { note, optString, optStrings, printJson, renderTable, resolveWith, servicesNamed } from "./common.ts";
+import {
+  note,
+  optString,
+  optStrings,
+  printJson,
+  renderTable,
+  resolveWith,
+  servicesNamed,
+} from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
 /** The loaded tools and the directory they came from. */
@@ -31,7 +44,10 @@ export async function loadTools(ctx: Context, explicitDir?: string): Promise<Too
   const config = await ctx.config();
   const dir = findToolsDir({ cwd: ctx.cwd, configPath: config.path, explicit: explicitDir });
   if (!dir) return { tools: [] };
-  return { dir, tools: loadToolManifests(dir, config.services, { required: explicitDir !== undefined }) };
+  return {
+    dir,
+    tools: loadToolManifests(dir, config.services, { required: explicitDir !== undefined }),
+  };
 }
 
 /**
@@ -48,7 +64,11 @@ export async function executorFromContext(ctx: Context, tools: LoadedTool[]): Pr
   const timeout = Number(ctx.env.CREDKIT_TOOL_TIMEOUT_MS);
   return createExecutor({
     manifests: tools,
-    resolveVariables: (names) => resolveWith({ ...ctx, globals: { ...ctx.globals, quiet: true } }, servicesNamed(config, names)),
+    resolveVariables: (names) =>
+      resolveWith(
+        { ...ctx, globals: { ...ctx.globals, quiet: true } },
+        servicesNamed(config, names),
+      ),
     authStore: authStoreFromContext(ctx),
     fetch: ctx.fetch,
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
@@ -106,7 +126,12 @@ function listTools(ctx: Context, set: ToolSet): number {
   const rows = [["TOOL", "SERVICE", "ACTIONS", "DESCRIPTION"]];
   for (const t of set.tools) {
     const actions = Object.entries(actionsOf(t)).map(([a, s]) => (s ? `${a}(${s})` : a)).join(" ");
-    rows.push([t.manifest.id, t.manifest.auth?.service ?? "-", actions || "-", t.manifest.description]);
+    rows.push([
+      t.manifest.id,
+      t.manifest.auth?.service ?? "-",
+      actions || "-",
+      t.manifest.description,
+    ]);
   }
   ctx.io.out(renderTable(rows));
   return 0;
@@ -124,12 +149,20 @@ function parseParamArgs(values: string[]): Record<string, string> {
 
 async function runTool(ctx: Context, args: ParsedArgs, set: ToolSet): Promise<number> {
   const id = args.positionals[1];
-  if (!id) throw usageError("Cannot run a tool", "no tool id given", "usage: credkit tool run <id> [--param k=v]…");
+  if (!id) {
+    throw usageError(
+      "Cannot run a tool",
+      "no tool id given",
+      "usage: credkit tool run <id> [--param k=v]…",
+    );
+  }
   const tool = set.tools.find((t) => t.manifest.id === id);
   if (!tool) {
     throw usageError(
       `Unknown tool "${id}"`,
-      set.tools.length ? `known tools: ${set.tools.map((t) => t.manifest.id).join(", ")}` : "no tools are declared",
+      set.tools.length
+        ? `known tools: ${set.tools.map((t) => t.manifest.id).join(", ")}`
+        : "no tools are declared",
       "see credkit tool list",
     );
   }
@@ -140,7 +173,9 @@ async function runTool(ctx: Context, args: ParsedArgs, set: ToolSet): Promise<nu
   const executor = await executorFromContext(ctx, set.tools);
   const result = await executor.execute(id, params);
   printJson(ctx, result);
-  if (!result.success && !ctx.globals.quiet) ctx.io.err(`credkit: tool ${id} failed: ${result.error}\n`);
+  if (!result.success && !ctx.globals.quiet) {
+    ctx.io.err(`credkit: tool ${id} failed: ${result.error}\n`);
+  }
   return toolExitCode(result);
 }
 

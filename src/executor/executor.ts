@@ -127,7 +127,10 @@ function typeMatches(def: ParamDef, value: unknown): boolean {
  * validateParams(tool, { GITHUB_TOKEN: "x" }); // 'unknown parameter "GITHUB_TOKEN" (expected: action, name)'
  * ```
  */
-export function validateParams(tool: LoadedTool, params: Record<string, unknown>): string | undefined {
+export function validateParams(
+  tool: LoadedTool,
+  params: Record<string, unknown>,
+): string | undefined {
   const declared = Object.keys(tool.params);
   for (const [name, value] of Object.entries(params)) {
     if (!Object.hasOwn(tool.params, name)) {
@@ -158,7 +161,10 @@ export function validateParams(tool: LoadedTool, params: Record<string, unknown>
  * coerceParams(tool, { limit: "10", name: "x" }); // { limit: 10, name: "x" }
  * ```
  */
-export function coerceParams(tool: LoadedTool, raw: Record<string, string>): Record<string, unknown> {
+export function coerceParams(
+  tool: LoadedTool,
+  raw: Record<string, string>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const bad = (name: string, type: string) =>
     new CredkitError("usage", `Invalid parameter ${name}`, `expected ${type}`);
@@ -175,7 +181,10 @@ export function coerceParams(tool: LoadedTool, raw: Record<string, string>): Rec
       case "number":
       case "integer": {
         const n = Number(text);
-        if (text.trim() === "" || !Number.isFinite(n) || (def.type === "integer" && !Number.isInteger(n))) {
+        if (
+          text.trim() === "" || !Number.isFinite(n) ||
+          (def.type === "integer" && !Number.isInteger(n))
+        ) {
           throw bad(name, `an ${def.type === "integer" ? "integer" : "number"}`);
         }
         out[name] = n;
@@ -315,7 +324,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const byId = new Map(deps.manifests.map((t) => [t.manifest.id, t]));
   const maxBytes = deps.maxResponseBytes ?? 10 * 1024 * 1024;
 
-  async function execute(toolId: string, params: Record<string, unknown> = {}): Promise<ToolResult> {
+  async function execute(
+    toolId: string,
+    params: Record<string, unknown> = {},
+  ): Promise<ToolResult> {
     const started = clock();
     const tool = byId.get(toolId);
     const rawAction = params?.action;
@@ -374,7 +386,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         ];
         return finish(
           "missing_credentials",
-          `missing credentials: ${missing.join(", ")}; add them with: credkit add ${services.join(" / ")}`,
+          `missing credentials: ${missing.join(", ")}; add them with: credkit add ${
+            services.join(" / ")
+          }`,
         );
       }
 
@@ -408,7 +422,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       // Templates.
       const variable = (name: string) => env[name] ?? "";
       const c = m.config;
-      const urlText = expandTemplate(c.url, variable, (p) => encodeURIComponent(paramText(params[p])));
+      const urlText = expandTemplate(
+        c.url,
+        variable,
+        (p) => encodeURIComponent(paramText(params[p])),
+      );
       const prefix = urlPrefixBeforeParams(c.url);
       if (prefix !== undefined && !fixesOrigin(expandTemplate(prefix, variable, () => ""))) {
         throw new CallError(
@@ -446,13 +464,17 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         const expanded = expandBody(c.body, variable, params);
         if (typeof expanded === "string") {
           body = expanded;
-          if (!headers.has("content-type")) headers.set("content-type", "text/plain; charset=utf-8");
+          if (!headers.has("content-type")) {
+            headers.set("content-type", "text/plain; charset=utf-8");
+          }
         } else {
           body = JSON.stringify(expanded === OMIT ? null : expanded);
           if (!headers.has("content-type")) headers.set("content-type", "application/json");
         }
       }
-      if (!headers.has("accept")) headers.set("accept", "application/json, text/plain;q=0.9, */*;q=0.5");
+      if (!headers.has("accept")) {
+        headers.set("accept", "application/json, text/plain;q=0.9, */*;q=0.5");
+      }
 
       // HTTP, following redirects only within the origin credentials were meant for.
       const timeoutMs = c.timeoutMs ?? deps.timeoutMs ?? 30000;
@@ -473,7 +495,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
               `redirected to ${next.origin}; not followed, so credentials stay with ${url.origin}`,
             );
           }
-          if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
+          if (
+            res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")
+          ) {
             method = "GET";
             body = undefined;
             headers.delete("content-type");
@@ -501,11 +525,17 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         result.success = true;
         return finish();
       }
-      return finish("http_error", `HTTP ${res!.status}${res!.statusText ? ` ${res!.statusText}` : ""}`);
+      return finish(
+        "http_error",
+        `HTTP ${res!.status}${res!.statusText ? ` ${res!.statusText}` : ""}`,
+      );
     } catch (err) {
       if (err instanceof CallError) return finish(err.kind, err.message);
       if (err instanceof CredkitError) {
-        return finish(err.kind === "missing" ? "missing_credentials" : "request_failed", err.message);
+        return finish(
+          err.kind === "missing" ? "missing_credentials" : "request_failed",
+          err.message,
+        );
       }
       return finish("request_failed", (err as Error)?.message ?? String(err));
     }

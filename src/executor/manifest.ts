@@ -53,26 +53,38 @@ export const toolManifestSchema = z.object({
   id: z.string().regex(
     /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
     "letters, digits, _ and - (at most 64, as MCP tool names)",
+  ).describe("Tool name, unique in the directory; the MCP tool name"),
+  type: z.literal("http").describe("Kind of tool: an HTTP call"),
+  description: z.string().min(1).describe("What the tool does (shown to agents)"),
+  required_scope: z.string().min(1).optional().describe(
+    "Scope the token needs when the action has no entry in scopes",
   ),
-  type: z.literal("http"),
-  description: z.string().min(1),
-  required_scope: z.string().min(1).optional(),
-  scopes: z.record(z.string().min(1), z.string().min(1).nullable()).optional(),
+  scopes: z.record(z.string().min(1), z.string().min(1).nullable()).optional().describe(
+    "Actions (the action parameter) and the scope each needs; null: public, no token sent",
+  ),
   auth: z.object({
     service: z.string().min(1),
     header: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name")
       .default("Authorization"),
-    format: z.string().includes("{token}", { message: "must contain {token}" })
-      .default("Bearer {token}"),
-  }).strict().optional(),
-  params: z.record(z.string().regex(identifier, "a parameter name (letters, digits, _)"), paramSchema)
-    .default({}),
+    format: z.string().regex(/\{token\}/, "must contain {token}").default("Bearer {token}"),
+  }).strict().optional().describe(
+    "Where the token goes: the service whose AuthStore token (or secret field) is sent, in header, formatted",
+  ),
+  params: z.record(
+    z.string().regex(identifier, "a parameter name (letters, digits, _)"),
+    paramSchema,
+  )
+    .default({}).describe("Call parameters: name → {type, description, required, enum}"),
   config: z.object({
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).default("GET"),
-    url: z.string().min(1),
+    url: z.string().min(1).describe(
+      "URL template: ${VAR} credential variables, {param} parameters (URL-encoded)",
+    ),
     headers: stringMap.default({}),
     query: stringMap.default({}),
-    body: jsonTemplate.optional(),
+    body: jsonTemplate.optional().describe(
+      'JSON body template; a string that is exactly "{param}" takes the parameter\'s typed value',
+    ),
     timeoutMs: z.number().int().positive().optional(),
   }).strict(),
 }).strict();
@@ -212,7 +224,9 @@ export function parseToolManifest(
       required: declared?.required ?? false,
       description: declared?.description ??
         `What to do: ${
-          actions.map((a) => `${a} (${manifest.scopes![a] ? `scope ${manifest.scopes![a]}` : "public"})`)
+          actions.map((a) =>
+            `${a} (${manifest.scopes![a] ? `scope ${manifest.scopes![a]}` : "public"})`
+          )
             .join(", ")
         }`,
       enum: declared?.enum ?? actions,
@@ -230,7 +244,10 @@ export function parseToolManifest(
   ) {
     fail("auth: a scope is required but the manifest has no auth block");
   }
-  if ((manifest.config.method === "GET" || manifest.config.method === "HEAD") && manifest.config.body !== undefined) {
+  if (
+    (manifest.config.method === "GET" || manifest.config.method === "HEAD") &&
+    manifest.config.body !== undefined
+  ) {
     fail(`config.body: a ${manifest.config.method} request has no body`);
   }
   const variables = new Set<string>();
@@ -350,7 +367,11 @@ export function loadToolManifests(
     throw new CredkitError(
       "usage",
       `Cannot read the tools directory ${dir}`,
-      code === "ENOENT" ? "no such directory" : code === "ENOTDIR" ? "not a directory" : String(code ?? err),
+      code === "ENOENT"
+        ? "no such directory"
+        : code === "ENOTDIR"
+        ? "not a directory"
+        : String(code ?? err),
     );
   }
   const tools: LoadedTool[] = [];
@@ -399,7 +420,10 @@ export function loadToolManifests(
  * scopeFor(tool.manifest, "upload"); // "registry:write"
  * ```
  */
-export function scopeFor(manifest: ToolManifest, action: string | undefined): string | null | undefined {
+export function scopeFor(
+  manifest: ToolManifest,
+  action: string | undefined,
+): string | null | undefined {
   if (action !== undefined && manifest.scopes && Object.hasOwn(manifest.scopes, action)) {
     return manifest.scopes[action];
   }

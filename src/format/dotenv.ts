@@ -27,13 +27,13 @@ const UNICODE_LINE_END = /[\u2028\u2029]/;
  */
 function quoteValue(value: string): string | undefined {
   const oneLine = !LINE_END.test(value);
-  const plain = oneLine && value !== "" && value.trim() === value && !value.includes("#") &&
-    !/^['"`]/.test(value) && !DOTENVX_ACTIVE.test(value);
+  const inert = !DOTENVX_ACTIVE.test(value);
+  const hasCr = value.includes("\r");
+  const plain = oneLine && inert && value !== "" && value.trim() === value &&
+    !value.includes("#") && !/^['"`]/.test(value);
   // Inside quotes, a final backslash would escape the closing quote.
   if (value.endsWith("\\")) return plain ? value : undefined;
 
-  const inert = !DOTENVX_ACTIVE.test(value);
-  const hasCr = value.includes("\r");
   const single = `'${value}'`;
   const double = `"${value.replace(/\n/g, "\\n").replace(/\r/g, "\\r")}"`;
   const backtick = `\`${value}\``;
@@ -72,12 +72,15 @@ function quoteValue(value: string): string | undefined {
  *    whole line and strip the outer quotes); for `'…'` also no `\'`.
  *
  * Only form 3 can hold a value ending in `\`. A value no form fits is refused
- * with an error naming the variable, never the value. Such values are rare:
- * a multi-line value with `'` and a `$`-expansion, with all three quote kinds,
- * or ending in `\`; a value with `'`, `#` and a `$`-expansion; a carriage
- * return with `#`, `"` and a `$`-expansion.
+ * with an error naming the variable, never the value. Such values are rare,
+ * for example: `'`, `#` and a `$`-expansion together; a multi-line value with
+ * `'` and a `$`-expansion, or with all three quote kinds and a `#`; a carriage
+ * return with a `$`-expansion, with `\n`/`\r`/`\t` text, or with `"` and `#`;
+ * a value ending in `\` that spans lines, has `#`, a `$`-expansion or
+ * surrounding whitespace, or starts with a quote.
  *
- * @throws {CredkitError} for an invalid or duplicate name, a NUL byte, or a value no form fits.
+ * @throws {CredkitError} for an invalid name, a name given two values, a NUL byte, or a
+ *   value no form fits.
  * @example
  * ```ts
  * formatDotenv([{ name: "A", value: "it's $5" }, { name: "B", value: "x\ny" }]);
@@ -85,9 +88,8 @@ function quoteValue(value: string): string | undefined {
  * ```
  */
 export function formatDotenv(vars: readonly EnvVar[]): string {
-  checkVars(vars, "dotenv");
   let out = "";
-  for (const { name, value } of vars) {
+  for (const { name, value } of checkVars(vars, "dotenv")) {
     const quoted = quoteValue(value);
     if (quoted === undefined) {
       throw exportError(

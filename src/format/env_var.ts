@@ -40,21 +40,23 @@ export function exportError(
 }
 
 /**
- * Checks names and values before any writer runs: names must match
- * {@link ENV_NAME_PATTERN} and be unique; values must not contain NUL (no
- * environment variable can hold one) nor lone UTF-16 surrogates (they have no
- * UTF-8 encoding, so no file could give them back).
+ * Checks names and values before any writer runs and returns the variables
+ * to write: names must match {@link ENV_NAME_PATTERN}; values must not contain
+ * NUL (no environment variable can hold one) nor lone UTF-16 surrogates (they
+ * have no UTF-8 encoding, so no file could give them back). A name listed
+ * twice with the same value is written once, at its first place (secret if
+ * either entry is); with different values it is an error.
  *
  * @throws {CredkitError} naming the variable, never its value.
  * @example
  * ```ts
- * checkVars([{ name: "AWS_REGION", value: "us-east-1" }], "shell"); // ok
+ * checkVars([{ name: "AWS_REGION", value: "us-east-1" }], "shell"); // the same list
  * checkVars([{ name: "1BAD", value: "" }], "shell"); // throws
  * ```
  */
-export function checkVars(vars: readonly EnvVar[], format: string): void {
-  const seen = new Set<string>();
-  for (const { name, value } of vars) {
+export function checkVars(vars: readonly EnvVar[], format: string): EnvVar[] {
+  const byName = new Map<string, EnvVar>();
+  for (const { name, value, secret } of vars) {
     if (typeof name !== "string" || !ENV_NAME_PATTERN.test(name)) {
       throw exportError(
         String(name),
@@ -62,16 +64,27 @@ export function checkVars(vars: readonly EnvVar[], format: string): void {
         "not a valid variable name (letters, digits and _, not starting with a digit)",
       );
     }
-    if (seen.has(name)) throw exportError(name, format, "the variable is listed twice");
-    seen.add(name);
     if (typeof value !== "string") throw exportError(name, format, "its value is not a string");
     if (value.includes("\0")) {
-      throw exportError(name, format, "its value contains a NUL byte, which no environment variable can hold");
+      throw exportError(
+        name,
+        format,
+        "its value contains a NUL byte, which no environment variable can hold",
+      );
     }
     if (LONE_SURROGATE.test(value)) {
       throw exportError(name, format, "its value is not valid Unicode (lone UTF-16 surrogate)");
     }
+    const seen = byName.get(name);
+    if (seen === undefined) {
+      byName.set(name, { name, value, secret: secret === true });
+    } else if (seen.value !== value) {
+      throw exportError(name, format, "the variable is listed twice with different values");
+    } else if (secret === true) {
+      seen.secret = true;
+    }
   }
+  return [...byName.values()];
 }
 
 function printableName(name: string): string {

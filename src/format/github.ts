@@ -8,9 +8,10 @@ import { checkVars, type EnvVar, exportError } from "./env_var.ts";
 /** Options for {@link formatGithubEnv}. */
 export interface GithubEnvOptions {
   /**
-   * Makes a candidate heredoc delimiter; it is used only if it appears in
-   * neither the name nor the value, otherwise a new one is made.
-   * Default: `ghadelimiter_` followed by a random UUID.
+   * Makes a candidate heredoc delimiter; it is used only if it is made of
+   * `[A-Za-z0-9_.-]` and appears in neither the name nor the value, otherwise
+   * a new one is made (up to 100 times). Default: `ghadelimiter_` followed by
+   * a random UUID.
    */
   delimiter?: () => string;
 }
@@ -51,7 +52,7 @@ function escapeCommandData(text: string): string {
  * The caller must print `masks` to **stdout**, before appending `env` to
  * `$GITHUB_ENV`: `::add-mask::` lines written anywhere else do nothing.
  *
- * @throws {CredkitError} for an invalid or duplicate name or a value with a
+ * @throws {CredkitError} for an invalid name, a name given two values, or a value with a
  *   NUL byte; the message names the variable, never its value.
  * @example
  * ```ts
@@ -67,11 +68,11 @@ export function formatGithubEnv(
   vars: readonly EnvVar[],
   options: GithubEnvOptions = {},
 ): GithubEnvOutput {
-  checkVars(vars, "github");
+  const checked = checkVars(vars, "github");
   const makeDelimiter = options.delimiter ?? randomDelimiter;
   let env = "";
   const masks = new Set<string>();
-  for (const { name, value, secret } of vars) {
+  for (const { name, value, secret } of checked) {
     const delimiter = pickDelimiter(name, value, makeDelimiter);
     env += `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
     if (secret !== true) continue;
@@ -93,5 +94,9 @@ function pickDelimiter(name: string, value: string, make: () => string): string 
       return candidate;
     }
   }
-  throw exportError(name, "github", "no heredoc delimiter could be found that is absent from its value");
+  throw exportError(
+    name,
+    "github",
+    "no heredoc delimiter could be found that is absent from its value",
+  );
 }

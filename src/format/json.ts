@@ -9,7 +9,7 @@ import { checkVars, type EnvVar } from "./env_var.ts";
  * Writes a JSON object from variable name to value, in the given order,
  * indented by two spaces and ending with a newline.
  *
- * @throws {CredkitError} for an invalid or duplicate name or a value with a
+ * @throws {CredkitError} for an invalid name, a name given two values, or a value with a
  *   NUL byte; the message names the variable, never its value.
  * @example
  * ```ts
@@ -18,7 +18,8 @@ import { checkVars, type EnvVar } from "./env_var.ts";
  * ```
  */
 export function formatJson(vars: readonly EnvVar[]): string {
-  checkVars(vars, "json");
-  const object = Object.fromEntries(vars.map(({ name, value }) => [name, value]));
+  const object = Object.fromEntries(
+    checkVars(vars, "json").map(({ name, value }) => [name, value]),
+  );
   return `${JSON.stringify(object, null, 2)}\n`;
 }

@@ -25,7 +25,7 @@ export function shellQuote(value: string): string {
  * newlines, carriage returns, quotes, `$` and backticks included.
  *
  * @throws {CredkitError} for a name that is not `[A-Za-z_][A-Za-z0-9_]*`, a
- *   duplicate name, or a value with a NUL byte; the message names the
+ *   name given two values, or a value with a NUL byte; the message names the
  *   variable, never its value.
  * @example
  * ```ts
@@ -33,6 +33,6 @@ export function shellQuote(value: string): string {
  * ```
  */
 export function formatShell(vars: readonly EnvVar[]): string {
-  checkVars(vars, "shell");
-  return vars.map(({ name, value }) => `export ${name}=${shellQuote(value)}\n`).join("");
+  return checkVars(vars, "shell").map(({ name, value }) => `export ${name}=${shellQuote(value)}\n`)
+    .join("");
 }

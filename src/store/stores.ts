@@ -84,7 +84,9 @@ export function createStores(options: StoresOptions): Stores {
         if (!warned) {
           warned = true;
           options.warn?.(
-            `credkit: keychain unavailable: ${kc.reason ?? "not reachable"}; reading the file store only`,
+            `credkit: keychain unavailable: ${
+              kc.reason ?? "not reachable"
+            }; reading the file store only`,
           );
         }
         return [backend("file", ns)];
@@ -120,7 +122,9 @@ export function withChangeNotices(
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const safe = entry.replace(/[^A-Za-z0-9_.-]/g, "_");
-      fs.writeFileSync(join(dir, `${ns}.${safe}`), `${Date.now()} ${inner.name}\n`, { mode: 0o600 });
+      fs.writeFileSync(join(dir, `${ns}.${safe}`), `${Date.now()} ${inner.name}\n`, {
+        mode: 0o600,
+      });
     } catch { /* a notice is best effort; the write itself succeeded */ }
   };
   const wrapped: SecretBackend = {

@@ -32,6 +32,8 @@ export interface CaptureOptions {
   maxCapture?: number;
   /** Receives each masked chunk as it arrives (for live output). */
   onOutput?: (chunk: Uint8Array) => void;
+  /** Aborting stops the command's group (SIGTERM, then SIGKILL). */
+  signal?: AbortSignal;
 }
 
 /** The outcome of {@link runCaptured}. */
@@ -41,6 +43,8 @@ export interface CaptureResult {
   /** The signal that ended it, if any. */
   signal: string | null;
   timedOut: boolean;
+  /** Whether it was stopped through {@link CaptureOptions.signal}. */
+  aborted: boolean;
   /** Masked stdout and stderr, interleaved as they arrived. */
   output: string;
   /** Why it could not be started, when it could not. */
@@ -79,6 +83,7 @@ export async function runCaptured(opts: CaptureOptions): Promise<CaptureResult> 
     code,
     signal: null,
     timedOut: false,
+    aborted: false,
     output: "",
     startError: why,
     durationMs: Date.now() - started,
@@ -92,7 +97,12 @@ export async function runCaptured(opts: CaptureOptions): Promise<CaptureResult> 
           : `${opts.command}: command not found in PATH=${found.searched}`,
       );
     }
-    return fail(126, `${opts.command}: ${found.reason === "is_directory" ? "is a directory" : "permission denied"}`);
+    return fail(
+      126,
+      `${opts.command}: ${
+        found.reason === "is_directory" ? "is a directory" : "permission denied"
+      }`,
+    );
   }
   let child: ChildProcess;
   try {
@@ -135,25 +145,48 @@ export async function runCaptured(opts: CaptureOptions): Promise<CaptureResult> 
     });
   const relays = Promise.all([relay(child.stdout), relay(child.stderr)]);
   let timedOut = false;
+  let aborted = false;
 
-  const exit = await new Promise<{ code: number; signal: string | null; error?: string }>((resolveExit) => {
-    child.once("exit", (code, signal) => resolveExit({ code: exitCodeOf(code, signal), signal }));
-    child.once("error", (err) => {
-      if (child.pid === undefined) {
-        resolveExit({ code: 126, signal: null, error: `${opts.command}: ${(err as Error).message.split("\n")[0]}` });
-      }
-    });
-    if (opts.timeoutMs !== undefined && child.pid !== undefined) {
+  const exit = await new Promise<{ code: number; signal: string | null; error?: string }>(
+    (resolveExit) => {
+      child.once("exit", (code, signal) => resolveExit({ code: exitCodeOf(code, signal), signal }));
+      child.once("error", (err) => {
+        if (child.pid === undefined) {
+          resolveExit({
+            code: 126,
+            signal: null,
+            error: `${opts.command}: ${(err as Error).message.split("\n")[0]}`,
+          });
+        }
+      });
+      if (child.pid === undefined) return;
       const pid = child.pid;
-      const t = setTimeout(() => {
-        timedOut = true;
+      const stop = () => {
         killGroup(pid, "SIGTERM");
         const k = setTimeout(() => killGroup(pid, "SIGKILL"), KILL_GRACE_MS);
         child.once("exit", () => clearTimeout(k));
-      }, opts.timeoutMs);
-      child.once("exit", () => clearTimeout(t));
-    }
-  });
+      };
+      if (opts.timeoutMs !== undefined) {
+        const t = setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, opts.timeoutMs);
+        child.once("exit", () => clearTimeout(t));
+      }
+      const abortSignal = opts.signal;
+      if (abortSignal) {
+        const onAbort = () => {
+          aborted = true;
+          stop();
+        };
+        if (abortSignal.aborted) onAbort();
+        else {
+          abortSignal.addEventListener("abort", onAbort, { once: true });
+          child.once("exit", () => abortSignal.removeEventListener("abort", onAbort));
+        }
+      }
+    },
+  );
   // Nothing the command started outlives it.
   if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
   await Promise.race([relays, new Promise((r) => setTimeout(r, 1000))]);
@@ -171,6 +204,7 @@ export async function runCaptured(opts: CaptureOptions): Promise<CaptureResult> 
     code: exit.code,
     signal: exit.signal,
     timedOut,
+    aborted,
     output,
     ...(exit.error ? { startError: exit.error } : {}),
     durationMs: Date.now() - started,

@@ -38,8 +38,9 @@ export function xmlEscape(text: string): string {
     else if (ch === "'") out += "&apos;";
     else if (c === 0x9 || c === 0xa) out += ch;
     else if (c === 0xd) out += "&#13;";
-    else if (c < 0x20 || (c >= 0xd800 && c <= 0xdfff) || c === 0xfffe || c === 0xffff) out += "\uFFFD";
-    else out += ch;
+    else if (c < 0x20 || (c >= 0xd800 && c <= 0xdfff) || c === 0xfffe || c === 0xffff) {
+      out += "\uFFFD";
+    } else out += ch;
   }
   return out;
 }
@@ -56,7 +57,10 @@ function seconds(ms: number): string {
  * junitXml([{ name: "s3", status: "fail", durationMs: 1200, message: "exit code 1", output: "..." }]);
  * ```
  */
-export function junitXml(cases: JunitCase[], options: { suite?: string; timestamp?: Date } = {}): string {
+export function junitXml(
+  cases: JunitCase[],
+  options: { suite?: string; timestamp?: Date } = {},
+): string {
   const suite = options.suite ?? "credkit test";
   const failures = cases.filter((c) => c.status === "fail").length;
   const skipped = cases.filter((c) => c.status === "skip").length;
@@ -64,15 +68,21 @@ export function junitXml(cases: JunitCase[], options: { suite?: string; timestam
   const ts = (options.timestamp ?? new Date()).toISOString().replace(/\.\d+Z$/, "");
   const lines = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="${xmlEscape(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${
+    `<testsuites name="${
+      xmlEscape(suite)
+    }" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${
       seconds(total)
     }">`,
-    `  <testsuite name="${xmlEscape(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${
+    `  <testsuite name="${
+      xmlEscape(suite)
+    }" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${
       seconds(total)
     }" timestamp="${ts}">`,
   ];
   for (const c of cases) {
-    const open = `    <testcase classname="credkit.backends" name="${xmlEscape(c.name)}" time="${seconds(c.durationMs)}"`;
+    const open = `    <testcase classname="credkit.backends" name="${xmlEscape(c.name)}" time="${
+      seconds(c.durationMs)
+    }"`;
     const body: string[] = [];
     if (c.status === "fail") {
       body.push(`      <failure message="${xmlEscape(c.message ?? "failed")}" type="failure"/>`);

@@ -21,6 +21,11 @@ import { Transform } from "node:stream";
  * Secrets shorter than this many characters (code points) are not masked:
  * replacing every `a` or `42` in a program's output would destroy it while
  * hiding nothing.
+ *
+ * @example
+ * ```ts
+ * maskString("pin 42, key abc", ["42", "abc"]); // "pin 42, key ****"
+ * ```
  */
 export const MIN_MASK_LENGTH = 3;
 
@@ -262,7 +267,7 @@ export class StreamMasker {
 
   /** The byte patterns this masker searches for (see {@link maskPatterns}). */
   get patterns(): Uint8Array[] {
-    return this.#matcher ? this.#matcher.patterns : [];
+    return this.#matcher ? this.#matcher.patterns.map((p) => p.slice()) : [];
   }
 
   /** Number of bytes currently held back (always below the longest pattern's length). */

@@ -9,7 +9,6 @@ import { maskPatterns, StreamMasker, type StringMask, stringMasker } from "./mas
 
 const EMPTY = new Uint8Array(0);
 const LF = 0x0a;
-const CR = 0x0d;
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -34,21 +33,20 @@ function concat(parts: Uint8Array[], size: number): Uint8Array {
 function stringTokens(text: string): number[] {
   const spans: number[] = [];
   let backslash = text.indexOf("\\");
-  let i = text.indexOf('"');
-  while (i !== -1) {
-    let j = i + 1;
+  let quote = text.indexOf('"');
+  while (quote !== -1) {
+    const start = quote;
+    let j = start + 1;
     for (;;) {
-      const q = text.indexOf('"', j);
+      // Both searches only move forward: linear in the text's length.
+      if (quote < j) quote = text.indexOf('"', j);
+      if (quote === -1) return spans; // unterminated: not valid JSON
       if (backslash !== -1 && backslash < j) backslash = text.indexOf("\\", j);
-      if (backslash !== -1 && backslash < q) {
-        j = backslash + 2; // skip the escaped char
-        continue;
-      }
-      j = q;
-      break;
+      if (backslash === -1 || backslash > quote) break;
+      j = backslash + 2; // skip the escaped char
     }
-    spans.push(i, j);
-    i = text.indexOf('"', j + 1);
+    spans.push(start, quote);
+    quote = text.indexOf('"', quote + 1);
   }
   return spans;
 }
@@ -82,12 +80,21 @@ function escapeTrigger(secrets: string[]): RegExp {
   return new RegExp(["\\\\[u/]", ...runs].join("|"), "g");
 }
 
+/** Whether `[start, end)` lies within one span of `spans` (sorted `[start, end]` pairs). */
 function insideSpan(spans: number[], start: number, end: number): boolean {
-  for (let k = 0; k < spans.length; k += 2) {
-    if (spans[k] > start) return false;
-    if (end <= spans[k + 1] + 1) return true;
+  let lo = 0;
+  let hi = spans.length / 2 - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[2 * mid] <= start) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
   }
-  return false;
+  return found !== -1 && end <= spans[2 * found + 1] + 1;
 }
 
 /**
@@ -224,24 +231,19 @@ export class McpRelay {
     return concat(parts, size + tail.length);
   }
 
-  /** Masks one line (without its `\n`; a trailing `\r` is kept as is). */
+  /**
+   * Masks one line (without its `\n`). A trailing `\r` stays part of the line:
+   * it is JSON whitespace, and in raw masking it is kept unless a secret ends with it.
+   */
   #maskLine(line: Uint8Array): Uint8Array {
-    const hasCR = line.length > 0 && line[line.length - 1] === CR;
-    const body = hasCR ? line.subarray(0, line.length - 1) : line;
-    const masked = this.#maskJson(body) ?? this.#maskRaw(body);
-    if (masked === body) return line;
-    if (!hasCR) return masked;
-    const out = new Uint8Array(masked.length + 1);
-    out.set(masked);
-    out[masked.length] = CR;
-    return out;
+    return this.#maskJson(line) ?? this.#maskRaw(line);
   }
 
   /** Masks a line that is JSON; null when it is not. */
-  #maskJson(body: Uint8Array): Uint8Array | null {
+  #maskJson(line: Uint8Array): Uint8Array | null {
     let text: string;
     try {
-      text = strictDecoder.decode(body);
+      text = strictDecoder.decode(line);
       JSON.parse(text);
     } catch {
       return null;
@@ -253,7 +255,12 @@ export class McpRelay {
     const spans = stringTokens(text);
     for (let k = 0; k < spans.length; k += 2) {
       const token = text.slice(spans[k], spans[k + 1] + 1);
-      const value: string = token.indexOf("\\") === -1 ? token.slice(1, -1) : JSON.parse(token);
+      let value: string;
+      try {
+        value = token.indexOf("\\") === -1 ? token.slice(1, -1) : JSON.parse(token);
+      } catch {
+        return null; // not expected for valid JSON; the error text could quote a secret
+      }
       const masked = mask(value);
       if (masked === value) continue;
       out += text.slice(from, spans[k]) + JSON.stringify(masked);
@@ -268,7 +275,7 @@ export class McpRelay {
     // followed by "ab" is not the secret "nab") and are left alone.
     const re = this.#regex!;
     const after = changed ? stringTokens(text) : spans;
-    const bytes = changed ? encoder.encode(text) : body;
+    const bytes = changed ? encoder.encode(text) : line;
     const view = latin1(bytes);
     const units = new Utf16Offsets(bytes);
     re.lastIndex = 0;
@@ -283,7 +290,7 @@ export class McpRelay {
     }
     re.lastIndex = 0;
     if (residual) return this.#maskRaw(bytes);
-    return changed ? bytes : body;
+    return bytes;
   }
 
   /** Masks complete bytes with {@link StreamMasker} semantics. */

@@ -69,7 +69,10 @@ export interface ServerState {
  * serverPaths("/home/u/.local/state/credkit", "mcp").log; // ".../servers/mcp.log"
  * ```
  */
-export function serverPaths(stateDir: string, name: string): { dir: string; state: string; log: string } {
+export function serverPaths(
+  stateDir: string,
+  name: string,
+): { dir: string; state: string; log: string } {
   const dir = join(stateDir, "servers");
   const safe = name.replace(/[^A-Za-z0-9_.-]/g, "_");
   return { dir, state: join(dir, `${safe}.json`), log: join(dir, `${safe}.log`) };
@@ -131,7 +134,10 @@ export function credentialRecords(
  * changedCredentials(before, after); // ["huggingface.token"]
  * ```
  */
-export function changedCredentials(before: CredentialRecord[], after: CredentialRecord[]): string[] {
+export function changedCredentials(
+  before: CredentialRecord[],
+  after: CredentialRecord[],
+): string[] {
   const old = new Map(before.map((c) => [c.name, c.fingerprint]));
   const now = new Map(after.map((c) => [c.name, c.fingerprint]));
   const names = new Set([...old.keys(), ...now.keys()]);
@@ -150,7 +156,9 @@ export function changedCredentials(before: CredentialRecord[], after: Credential
 export function readServerState(stateDir: string, name: string): ServerState | undefined {
   try {
     const data = JSON.parse(fs.readFileSync(serverPaths(stateDir, name).state, "utf8"));
-    if (data && typeof data === "object" && typeof data.pid === "number") return data as ServerState;
+    if (data && typeof data === "object" && typeof data.pid === "number") {
+      return data as ServerState;
+    }
   } catch {
     // absent or half-written by an older credkit: treated as no state
   }
@@ -275,7 +283,9 @@ export function isSameProcess(state: Pick<ServerState, "pid" | "startTime">): bo
  * supervisorAlive(state); // false after a reboot or a crash
  * ```
  */
-export function supervisorAlive(state: Pick<ServerState, "supervisorPid" | "supervisorStartTime">): boolean {
+export function supervisorAlive(
+  state: Pick<ServerState, "supervisorPid" | "supervisorStartTime">,
+): boolean {
   return isProcess(state.supervisorPid, state.supervisorStartTime);
 }
 
@@ -289,7 +299,11 @@ export function supervisorAlive(state: Pick<ServerState, "supervisorPid" | "supe
  * signalRecorded(state.pid, state.startTime, "SIGTERM");
  * ```
  */
-export function signalRecorded(pid: number, startTime: string | null, signal: NodeJS.Signals): boolean {
+export function signalRecorded(
+  pid: number,
+  startTime: string | null,
+  signal: NodeJS.Signals,
+): boolean {
   if (!isProcess(pid, startTime)) return false;
   try {
     process.kill(-pid, signal);

@@ -340,13 +340,17 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
       listeners.add(listener);
       listener();
       if (done) return;
-      instance.exited.then((e) => settle({ kind: "exit", ...e, ranMs: clock() - state.serverStartedAt }));
+      instance.exited.then((e) =>
+        settle({ kind: "exit", ...e, ranMs: clock() - state.serverStartedAt })
+      );
       const timeout = def.ready?.timeoutMs;
       if (timeout !== undefined && (def.ready?.url || def.ready?.logLine)) {
         timer = setTimeout(() => {
           if (instance.wasReady()) return;
           if (opts.failBeforeReady && !everReady) settle({ kind: "not_ready" });
-          else opts.log(`credkit: server ${name} is not ready after ${seconds(timeout)}; still waiting`);
+          else {opts.log(
+              `credkit: server ${name} is not ready after ${seconds(timeout)}; still waiting`,
+            );}
         }, timeout);
       }
     });
@@ -380,7 +384,9 @@ function startInstance(
   const found = resolveCommand(def.command, env, opts.cwd);
   if (!found.ok) {
     const why = found.reason === "not_found"
-      ? (found.searched === undefined ? "no such file or directory" : `command not found in PATH=${found.searched}`)
+      ? (found.searched === undefined
+        ? "no such file or directory"
+        : `command not found in PATH=${found.searched}`)
       : found.reason === "is_directory"
       ? "is a directory"
       : "permission denied";

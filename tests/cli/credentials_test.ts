@@ -8,7 +8,9 @@ const AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 Deno.test("add --stdin stores a bare value for a one-secret service in the keychain", async () => {
   const r = await cli(["add", "huggingface", "--stdin"], { stdin: HF + "\n" });
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(r.backends.get("keychain:credentials")!.entries.get("huggingface"), { token: HF });
+  assert.deepEqual(r.backends.get("keychain:credentials")!.entries.get("huggingface"), {
+    token: HF,
+  });
   assertNoSecrets(r.out + r.err, [HF]);
 });
 
@@ -27,7 +29,9 @@ Deno.test("add --stdin reads field=value lines and merges with what is stored", 
 });
 
 Deno.test("global options are accepted before or after the command", async () => {
-  const a = await cli(["--store", "file", "add", "storacha", "--stdin"], { stdin: "tok-1234567890" });
+  const a = await cli(["--store", "file", "add", "storacha", "--stdin"], {
+    stdin: "tok-1234567890",
+  });
   const b = await cli(["add", "storacha", "--stdin", "--store=file"], { stdin: "tok-1234567890" });
   assert.equal(a.code, 0);
   assert.equal(b.code, 0);
@@ -54,7 +58,10 @@ Deno.test("add on a terminal prompts, hiding secret fields", async () => {
   const r = await cli(["add", "huggingface"], { stdinIsTTY: true, answers: [HF, "me/repo"] });
   assert.equal(r.code, 0, r.err);
   assert.equal(r.prompts.length, 2);
-  assert.deepEqual(r.backends.get("keychain:credentials")!.entries.get("huggingface"), { token: HF, test_repo: "me/repo" });
+  assert.deepEqual(r.backends.get("keychain:credentials")!.entries.get("huggingface"), {
+    token: HF,
+    test_repo: "me/repo",
+  });
 });
 
 Deno.test("bad input: unknown service, unknown field, empty value → exit 2, nothing stored", async () => {
@@ -79,14 +86,24 @@ Deno.test("add --from-env takes values from the environment", async () => {
     env: { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: AWS_SECRET },
   });
   assert.equal(r.code, 0, r.err);
-  assert.equal(r.backends.get("keychain:credentials")!.entries.get("aws")!.secret_access_key, AWS_SECRET);
+  assert.equal(
+    r.backends.get("keychain:credentials")!.entries.get("aws")!.secret_access_key,
+    AWS_SECRET,
+  );
 });
 
 Deno.test("writing with no keychain and no chosen store fails with exit 4 naming --store file", async () => {
-  const r = await cli(["add", "storacha", "--stdin"], { stdin: "tok-1234567890", keychainAvailable: false });
+  const r = await cli(["add", "storacha", "--stdin"], {
+    stdin: "tok-1234567890",
+    keychainAvailable: false,
+  });
   assert.equal(r.code, 4);
   assert.ok(r.err.includes("--store file"));
-  assert.equal(r.backends.get("file:credentials")!.entries.size, 0, "never a silent plaintext fallback");
+  assert.equal(
+    r.backends.get("file:credentials")!.entries.size,
+    0,
+    "never a silent plaintext fallback",
+  );
 });
 
 Deno.test("precedence: env (even empty) > keychain > file > default, with sources", async () => {
@@ -97,7 +114,12 @@ Deno.test("precedence: env (even empty) > keychain > file > default, with source
   });
   assert.equal(r.code, 0, r.err);
   const s = JSON.parse(r.out).services;
-  assert.deepEqual(s.huggingface.token, { variable: "HUGGINGFACE_TOKEN", value: "", source: "env", secret: true });
+  assert.deepEqual(s.huggingface.token, {
+    variable: "HUGGINGFACE_TOKEN",
+    value: "",
+    source: "env",
+    secret: true,
+  });
   assert.equal(s.aws.access_key_id.source, "keychain");
   assert.equal(s.aws.secret_access_key.source, "file");
   assert.equal(s.aws.region.source, "default");
@@ -111,12 +133,17 @@ Deno.test("show masks secrets (at most 4 characters) and --reveal shows them", a
   assert.equal(masked.code, 0);
   assert.ok(masked.out.includes("hf_****0123"));
   assertNoSecrets(masked.out + masked.err, [HF]);
-  const revealed = await cli(["show", "huggingface", "--reveal"], { keychain: { huggingface: { token: HF } } });
+  const revealed = await cli(["show", "huggingface", "--reveal"], {
+    keychain: { huggingface: { token: HF } },
+  });
   assert.ok(revealed.out.includes(HF));
 });
 
 Deno.test("reading with the keychain unreachable warns once and uses the file store", async () => {
-  const r = await cli(["show", "--json"], { keychainAvailable: false, file: { github: { token: HF } } });
+  const r = await cli(["show", "--json"], {
+    keychainAvailable: false,
+    file: { github: { token: HF } },
+  });
   assert.equal(r.code, 0);
   assert.equal(JSON.parse(r.out).services.github.token.source, "file");
   assert.equal(r.err.match(/keychain unavailable/g)?.length, 1);
@@ -134,9 +161,13 @@ Deno.test("get prints the raw value; a missing one exits 3", async () => {
 });
 
 Deno.test("rm removes a service or one field from the chosen store", async () => {
-  const r = await cli(["rm", "aws", "--field", "region"], { keychain: { aws: { region: "x", access_key_id: "A" } } });
+  const r = await cli(["rm", "aws", "--field", "region"], {
+    keychain: { aws: { region: "x", access_key_id: "A" } },
+  });
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(r.backends.get("keychain:credentials")!.entries.get("aws"), { access_key_id: "A" });
+  assert.deepEqual(r.backends.get("keychain:credentials")!.entries.get("aws"), {
+    access_key_id: "A",
+  });
   const all = await cli(["rm", "aws", "--store", "file"], { file: { aws: { region: "x" } } });
   assert.equal(all.code, 0);
   assert.equal(all.backends.get("file:credentials")!.entries.has("aws"), false);

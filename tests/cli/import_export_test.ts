@@ -18,7 +18,11 @@ Deno.test("export --format dotenv --output creates a 0600 file that parses back 
   const dir = tempDir();
   const out = join(dir, ".env");
   const r = await cli(["export", "--format", "dotenv", "--output", out], {
-    keychain: { huggingface: { token: HF }, storacha: { token: TRICKY }, github: { token: MULTILINE } },
+    keychain: {
+      huggingface: { token: HF },
+      storacha: { token: TRICKY },
+      github: { token: MULTILINE },
+    },
   });
   assert.equal(r.code, 0, r.err);
   assert.equal(fs.statSync(out).mode & 0o777, 0o600);
@@ -28,11 +32,22 @@ Deno.test("export --format dotenv --output creates a 0600 file that parses back 
   assert.equal(parsed.W3_TOKEN, TRICKY);
   assert.equal(parsed.GITHUB_TOKEN, MULTILINE);
   assertNoSecrets(r.out + r.err, [HF, TRICKY]);
-  const again = await cli(["export", "--format", "dotenv", "--output", out], { keychain: { huggingface: { token: "other-value-123456" } } });
+  const again = await cli(["export", "--format", "dotenv", "--output", out], {
+    keychain: { huggingface: { token: "other-value-123456" } },
+  });
   assert.equal(again.code, 1);
   assert.match(again.err, /Refusing to overwrite .*--force/);
   assert.equal(parse(fs.readFileSync(out, "utf8")).HF_TOKEN, HF, "file unchanged");
-  const forced = await cli(["export", "--format", "json", "--output", out, "--force", "--only", "storacha"], {
+  const forced = await cli([
+    "export",
+    "--format",
+    "json",
+    "--output",
+    out,
+    "--force",
+    "--only",
+    "storacha",
+  ], {
     keychain: { storacha: { token: TRICKY } },
   });
   assert.equal(forced.code, 0, forced.err);
@@ -40,7 +55,6 @@ Deno.test("export --format dotenv --output creates a 0600 file that parses back 
   assert.equal(fs.statSync(out).mode & 0o777, 0o600);
   fs.rmSync(dir, { recursive: true });
 });
-
 
 Deno.test("export --format github appends to $GITHUB_ENV and prints add-mask lines", async () => {
   const dir = tempDir();
@@ -76,14 +90,17 @@ Deno.test("import --from-env stores every declared variable that is set", async 
 Deno.test("import --from-file reads an ipfs_kit config.json and a .env", async () => {
   const dir = tempDir();
   const cfg = join(dir, "config.json");
-  fs.writeFileSync(cfg, JSON.stringify({
-    credentials: {
-      huggingface: { token: HF, test_repo: "me/repo" },
-      s3: { test_bucket: "bucket-1", endpoint: "http://x" },
-      storacha: { token: "w3-token-12345678" },
-    },
-    other: { keep: true },
-  }));
+  fs.writeFileSync(
+    cfg,
+    JSON.stringify({
+      credentials: {
+        huggingface: { token: HF, test_repo: "me/repo" },
+        s3: { test_bucket: "bucket-1", endpoint: "http://x" },
+        storacha: { token: "w3-token-12345678" },
+      },
+      other: { keep: true },
+    }),
+  );
   const r = await cli(["import", "--from-file", cfg, "--store", "file"]);
   assert.equal(r.code, 0, r.err);
   const file = r.backends.get("file:credentials")!.entries;

@@ -23,8 +23,13 @@ export function runtimes(): Runtime[] {
   const list: Runtime[] = [];
   const bin = process.env.CREDKIT_BIN;
   if (bin && fs.existsSync(bin)) list.push({ name: "binary", argv: [resolve(bin)] });
-  else console.error("e2e: CREDKIT_BIN not set or missing: the compiled binary is not tested in this run");
-  list.push({ name: "deno", argv: [join(root, "node_modules/.bin/deno"), "run", "-A", join(root, "main.ts")] });
+  else {console.error(
+      "e2e: CREDKIT_BIN not set or missing: the compiled binary is not tested in this run",
+    );}
+  list.push({
+    name: "deno",
+    argv: [join(root, "node_modules/.bin/deno"), "run", "-A", join(root, "main.ts")],
+  });
   list.push({ name: "bun", argv: [join(root, "node_modules/.bin/bun"), join(root, "main.ts")] });
   return list;
 }
@@ -52,7 +57,9 @@ export interface RunOptions {
 export function credkit(rt: Runtime, args: string[], options: RunOptions = {}): Promise<Result> {
   return new Promise((resolvePromise, reject) => {
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
+    for (const [k, v] of Object.entries({ ...process.env, ...options.env })) {
+      if (v !== undefined) env[k] = v;
+    }
     const child = spawn(rt.argv[0], [...rt.argv.slice(1), ...args], {
       env,
       cwd: options.cwd,

@@ -20,7 +20,9 @@ for (const rt of runtimes()) {
     const file = join(home, "credentials.json");
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.equal(fs.statSync(home).mode & 0o777, 0o700);
-    assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), { credentials: { huggingface: { token: HF } } });
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), {
+      credentials: { huggingface: { token: HF } },
+    });
 
     const show = await credkit(rt, ["show", "huggingface"], { env });
     assert.equal(show.code, 0, show.err);
@@ -33,12 +35,25 @@ for (const rt of runtimes()) {
     const get = await credkit(rt, ["get", "huggingface.token"], { env });
     assert.equal(get.out, HF + "\n");
 
-    const masked = await credkit(rt, ["run", "--", "sh", "-c", 'echo "token=$HF_TOKEN"; echo "err=$HUGGINGFACE_TOKEN" >&2'], { env });
+    const masked = await credkit(rt, [
+      "run",
+      "--",
+      "sh",
+      "-c",
+      'echo "token=$HF_TOKEN"; echo "err=$HUGGINGFACE_TOKEN" >&2',
+    ], { env });
     assert.equal(masked.code, 0, masked.err);
     assert.equal(masked.out, "token=****\n");
     assert.match(masked.err, /err=\*\*\*\*/);
 
-    const direct = await credkit(rt, ["run", "--no-mask", "--", "sh", "-c", `test "$HF_TOKEN" = "${HF}" && exit 42`], { env });
+    const direct = await credkit(rt, [
+      "run",
+      "--no-mask",
+      "--",
+      "sh",
+      "-c",
+      `test "$HF_TOKEN" = "${HF}" && exit 42`,
+    ], { env });
     assert.equal(direct.code, 42);
 
     const rm = await credkit(rt, ["rm", "huggingface"], { env });
@@ -74,7 +89,10 @@ for (const rt of runtimes()) {
     const corrupt = '{"credentials": {"aws": {"region": "x"},';
     fs.writeFileSync(file, corrupt, { mode: 0o600 });
     const env = { CREDKIT_HOME: home, CREDKIT_STORE: "file", CI: "true" };
-    const add = await credkit(rt, ["add", "storacha", "--stdin"], { env, stdin: "w3-secret-123456" });
+    const add = await credkit(rt, ["add", "storacha", "--stdin"], {
+      env,
+      stdin: "w3-secret-123456",
+    });
     assert.equal(add.code, 4);
     assert.match(add.err, new RegExp(`^credkit: Cannot read credentials file ${file}`));
     assert.equal(fs.readFileSync(file, "utf8"), corrupt);
@@ -85,7 +103,10 @@ for (const rt of runtimes()) {
 
   Deno.test(`[${rt.name}] without a terminal nothing waits for input`, async () => {
     const home = tempHome();
-    const r = await credkit(rt, ["add", "github", "--store", "file"], { env: { CREDKIT_HOME: home }, timeoutMs: 15000 });
+    const r = await credkit(rt, ["add", "github", "--store", "file"], {
+      env: { CREDKIT_HOME: home },
+      timeoutMs: 15000,
+    });
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /--stdin/);
     fs.rmSync(home, { recursive: true });
@@ -96,11 +117,17 @@ for (const rt of runtimes()) {
     const env = { CREDKIT_HOME: home, CREDKIT_STORE: "file" };
     assert.equal((await credkit(rt, ["bogus"], { env })).code, 2);
     assert.equal((await credkit(rt, ["get", "github.token"], { env })).code, 3);
-    const req = await credkit(rt, ["run", "--require", "github", "--", "sh", "-c", "echo started"], { env });
+    const req = await credkit(
+      rt,
+      ["run", "--require", "github", "--", "sh", "-c", "echo started"],
+      { env },
+    );
     assert.equal(req.code, 3);
     assert.match(req.err, /GITHUB_TOKEN/);
     assert.equal(req.out, "", "nothing was started");
-    const nf = await credkit(rt, ["run", "--", "no-such-command-xyz"], { env: { ...env, PATH: "/usr/bin:/bin" } });
+    const nf = await credkit(rt, ["run", "--", "no-such-command-xyz"], {
+      env: { ...env, PATH: "/usr/bin:/bin" },
+    });
     assert.equal(nf.code, 127);
     assert.match(nf.err, /PATH=\/usr\/bin:\/bin/);
     const version = await credkit(rt, ["--version"]);

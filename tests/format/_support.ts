@@ -12,6 +12,14 @@ import fc from "fast-check";
 /** A temporary directory for this test process; holds the canary path. */
 export const scratchDir: string = Deno.makeTempDirSync({ prefix: "credkit-format-" });
 
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(scratchDir, { recursive: true });
+  } catch {
+    // already gone
+  }
+});
+
 /** A file that exists only if some value managed to run a command. */
 export const canary: string = `${scratchDir}/canary`;
 

@@ -24,15 +24,15 @@ const EXAMPLES: [value: string, line: string][] = [
   ["\r", `V="\\r"`],
   ["it's back\\\nslash", `V="it's back\\\\nslash"`],
   ["C:\\dir\\", "V=C:\\dir\\"],
-  ["it's \"x\"", "V=it's \"x\""],
-  ["it's\n\"multi\"\\n", "V=`it's\n\"multi\"\\n`"],
+  ['it\'s "x"', 'V=it\'s "x"'],
+  ['it\'s\n"multi"\\n', 'V=`it\'s\n"multi"\\n`'],
   // A quote of the same kind inside: the whole line is read, outer quotes stripped.
-  ["it's \"$HOME\"", "V='it's \"$HOME\"'"],
+  ['it\'s "$HOME"', "V='it's \"$HOME\"'"],
   ["'quoted' $HOME", "V=''quoted' $HOME'"],
   [" it's $HOME ", "V=' it's $HOME '"],
   ["'\"`", "V=''\"`'"],
-  ["it's\n\"all\" `three`", "V=\"it's\\n\"all\" `three`\""],
-  ["cr\r\"", "V=\"cr\\r\"\""],
+  ['it\'s\n"all" `three`', 'V="it\'s\\n"all" `three`"'],
+  ['cr\r"', 'V="cr\\r""'],
   [" \\'\"`\\n", "V=` \\'\"`\\n`"],
 ];
 
@@ -40,7 +40,9 @@ Deno.test("formatDotenv: picks the expected form and reads back exactly", () => 
   for (const [value, line] of EXAMPLES) {
     const text = formatDotenv([{ name: "V", value }]);
     assert.equal(text, `${line}\n`, JSON.stringify(value));
-    for (const parsed of readBack(text)) assert.deepEqual(parsed, { V: value }, JSON.stringify(value));
+    for (const parsed of readBack(text)) {
+      assert.deepEqual(parsed, { V: value }, JSON.stringify(value));
+    }
   }
 });
 
@@ -77,8 +79,8 @@ const REFUSED: string[] = [
   "cr\r\\",
   "multi\nline\\",
   "it's\n$HOME",
-  "it's\n\"all\" `three` #",
-  "it's\n\"all\" `three` \\n",
+  'it\'s\n"all" `three` #',
+  'it\'s\n"all" `three` \\n',
   "it's #1 $HOME",
   "'\"` #",
   " ends with \\",
@@ -119,7 +121,10 @@ Deno.test("formatDotenv: rejects bad names, duplicates, NUL and lone surrogates"
     [[{ name: "A-B", value: "x" }], /"A-B"|A-B/],
     [[{ name: "", value: "x" }], /Cannot export "" as dotenv/],
     [[{ name: "A", value: "x" }, { name: "A", value: "y" }], /listed twice/],
-    [[{ name: "N", value: "se\0cret" }], /Cannot export N as dotenv: its value contains a NUL byte/],
+    [
+      [{ name: "N", value: "se\0cret" }],
+      /Cannot export N as dotenv: its value contains a NUL byte/,
+    ],
     [[{ name: "S", value: "se\ud800cret" }], /Cannot export S as dotenv: .*lone UTF-16 surrogate/],
   ];
   for (const [vars, pattern] of cases) {
@@ -139,7 +144,7 @@ Deno.test("parseDotenv: reads .env files like dotenv.parse", () => {
     "  SPACED =  value with spaces  ",
     "SINGLE='a\\nb'",
     'DOUBLE="a\\nb\\rc"',
-    "BACKTICK=`it's \"x\"`",
+    'BACKTICK=`it\'s "x"`',
     "MULTI='line1",
     "line2'",
     "COLON: yes",
@@ -154,7 +159,7 @@ Deno.test("parseDotenv: reads .env files like dotenv.parse", () => {
     SPACED: "value with spaces",
     SINGLE: "a\\nb",
     DOUBLE: "a\nb\rc",
-    BACKTICK: "it's \"x\"",
+    BACKTICK: 'it\'s "x"',
     MULTI: "line1\nline2",
     COLON: "yes",
     EMPTY: "",

@@ -151,10 +151,12 @@ Deno.test("a writer killed with SIGKILL at random moments never leaves a torn or
         printed = Number(line);
         if (printed > last) break;
       }
+      console.error(`DBG round ${round} printed ${printed}`);
       await sleep(5 + Math.random() * 75);
+      console.error("DBG kill");
       child.kill("SIGKILL");
       await child.status;
-      await lines.drain();
+      console.error("DBG status"); await lines.drain(); console.error("DBG drained");
       await child.stderr.cancel();
       if (fs.existsSync(`${file}.lock`)) staleLocks++;
 

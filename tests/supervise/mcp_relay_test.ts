@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
-import { maskPatterns, maskString } from "../../src/supervise/mask.ts";
+import { maskPatterns, maskString, StreamMasker } from "../../src/supervise/mask.ts";
 import { McpRelay } from "../../src/supervise/mcp_relay.ts";
 
 const te = new TextEncoder();
@@ -99,8 +99,10 @@ Deno.test("McpRelay: messages split at every point", () => {
 });
 
 Deno.test("McpRelay: \\r\\n line ends are kept", () => {
-  const { all } = relayAll([SECRET], [`{"a":"${SECRET}"}\r\n{"b":1}\r\n`]);
-  assert.equal(all, '{"a":"****"}\r\n{"b":1}\r\n');
+  const { all } = relayAll([SECRET], [`{"a":"${SECRET}"}\r\n{"b":1}\r\n`, `x ${SECRET}\r\n`]);
+  assert.equal(all, '{"a":"****"}\r\n{"b":1}\r\nx ****\r\n');
+  // A secret that ends with "\r" is masked with it.
+  assert.equal(relayAll(["pw-with-cr\r"], ["log pw-with-cr\r\n"]).all, "log ****\n");
 });
 
 Deno.test("McpRelay: lines that are not JSON are masked as raw bytes", () => {
@@ -268,6 +270,59 @@ Deno.test("property: relayed JSON lines stay valid JSON, strings masked, clean l
             );
           }
         }
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+Deno.test("property: non-JSON lines are masked as raw bytes and emitted at their newline", () => {
+  const lineSecret = fc.string({
+    unit: fc.constantFrom("a", "b", '"', "\\", "é", "\r", "{"),
+    minLength: 3,
+    maxLength: 8,
+  });
+  const byte = fc.constantFrom(...te.encode('ab"\\{}\r\u00e9'), 0xff, 0x80);
+  fc.assert(
+    fc.property(
+      fc.array(lineSecret, { minLength: 1, maxLength: 3 }),
+      fc.array(
+        fc.array(fc.oneof(fc.array(byte, { maxLength: 6 }), fc.nat()), { maxLength: 6 }),
+        { minLength: 1, maxLength: 5 },
+      ),
+      fc.array(fc.nat(), { maxLength: 12 }),
+      (secrets, lineSpecs, cuts) => {
+        // "#" first: no line parses as JSON.
+        const lines = lineSpecs.map((pieces) =>
+          Buffer.concat([
+            te.encode("#"),
+            ...pieces.map((p) =>
+              typeof p === "number" ? te.encode(secrets[p % secrets.length]) : Uint8Array.from(p)
+            ),
+          ])
+        );
+        const input = Buffer.concat(lines.flatMap((l) => [l, te.encode("\n")]));
+        const expectedLines = lines.map((l) => {
+          const m = new StreamMasker(secrets);
+          return Buffer.concat([m.push(l), m.flush()]);
+        });
+        const r = new McpRelay(secrets);
+        const outs: Uint8Array[] = [];
+        let fed = 0;
+        for (const part of cut(input, cuts)) {
+          outs.push(r.push(part));
+          fed += part.length;
+          // Everything up to the last newline fed so far has been emitted.
+          const complete = input.subarray(0, fed).lastIndexOf(0x0a) + 1;
+          const linesDone = input.subarray(0, complete).filter((b) => b === 0x0a).length;
+          const want = Buffer.concat(
+            expectedLines.slice(0, linesDone).flatMap((l) => [l, te.encode("\n")]),
+          );
+          assert.deepEqual(Buffer.concat(outs), want);
+        }
+        outs.push(r.flush());
+        const expected = Buffer.concat(expectedLines.flatMap((l) => [l, te.encode("\n")]));
+        assert.deepEqual(Buffer.concat(outs), expected);
       },
     ),
     { numRuns: 400 },
