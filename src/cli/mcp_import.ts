@@ -148,14 +148,16 @@ const LOOKS_LIKE_TOKEN =
 function argSecrets(args: unknown[]): { warnings: string[]; values: string[] } {
   const warnings: string[] = [];
   const values: string[] = [];
+  let valueOf = -1;
   args.forEach((a, i) => {
-    if (typeof a !== "string") return;
+    if (typeof a !== "string" || i === valueOf) return;
     const flag = /^--?([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(a);
     const next = args[i + 1];
     if (flag && SECRET_NAME.test(flag[1].replace(/-/g, "_"))) {
       const value = flag[2] ??
         (typeof next === "string" && !next.startsWith("-") ? next : undefined);
       if (value) {
+        if (flag[2] === undefined) valueOf = i + 1;
         values.push(value);
         warnings.push(
           `argument ${i + 1} (${
@@ -371,6 +373,11 @@ export function credkitConfigFor(
 /**
  * The command written into rewritten entries: this binary when compiled
  * (GUI clients often start servers with a minimal PATH), else `credkit`.
+ *
+ * @example
+ * ```ts
+ * defaultBin(); // "/usr/local/bin/credkit" (compiled) or "credkit"
+ * ```
  */
 export function defaultBin(): string {
   return isCompiled ? process.execPath : "credkit";

@@ -7,7 +7,7 @@
  * @module
  */
 import * as fs from "node:fs";
-import { resolve as resolvePath } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import process from "node:process";
 import type { ServiceDef } from "../catalog.ts";
 import type { LoadedConfig, ServerDef } from "../config.ts";
@@ -610,7 +610,7 @@ async function runSupervisor(ctx: Context, name: string, args: ParsedArgs): Prom
       logPath: paths.log,
       detached,
       watch: optBool(args, "watch"),
-      changesDir: `${ctx.stateDir}/changes`,
+      changesDir: join(ctx.stateDir, "changes"),
       stdout: out,
       stderr: err,
       log: (line) => {
@@ -666,7 +666,14 @@ function flush(sink: Sink): Promise<void> {
 
 const SUBCOMMANDS = ["start", "stop", "restart", "status", "logs", "run"];
 
-/** Runs `server`. */
+/**
+ * Runs `server` (the subcommand is the first positional argument).
+ *
+ * @example
+ * ```ts
+ * const code = await runServer(ctx, { values: {}, positionals: ["status", "ipfs-mcp"], rest: [] });
+ * ```
+ */
 export async function runServer(ctx: Context, args: ParsedArgs): Promise<number> {
   const [sub, name, ...extra] = args.positionals;
   if (!sub || !SUBCOMMANDS.includes(sub)) {

@@ -273,7 +273,15 @@ function writeJunit(ctx: Context, file: string, results: BackendResult[]): void 
   }
 }
 
-/** Runs `test`. */
+/**
+ * Runs `test`: every backend (or those named), then the table, JSON or JUnit;
+ * 0 when nothing failed, 1 otherwise, 128+N when interrupted by signal N.
+ *
+ * @example
+ * ```ts
+ * const code = await runTest(ctx, { values: { jobs: "2" }, positionals: [], rest: [] });
+ * ```
+ */
 export async function runTest(ctx: Context, args: ParsedArgs): Promise<number> {
   const rawJobs = optString(args, "jobs") ?? "1";
   const jobs = Number(rawJobs);

@@ -52,7 +52,7 @@ export interface ToolResult {
     auth_required: boolean;
     tool: string;
     action: string | null;
-    /** The scope the action needed: a scope, `null` for a public action. */
+    /** The scope the action needed: a scope, `null` for a public action (absent: any token). */
     scope?: string | null;
     /** The service whose credentials the call uses. */
     service?: string;
@@ -365,7 +365,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const m = tool.manifest;
     const scope = m.auth ? scopeFor(m, action ?? undefined) : null;
     if (m.auth) {
-      result.metadata.scope = scope ?? null;
+      if (scope !== undefined) result.metadata.scope = scope;
       result.metadata.service = m.auth.service;
     }
     try {

@@ -114,7 +114,14 @@ export interface LoadedTool {
 /** A template token: `${VAR}` or `{param}`. */
 const TOKEN = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** What a template string references. */
+/**
+ * What a template string references.
+ *
+ * @example
+ * ```ts
+ * templateRefs("${SUPABASE_URL}/items/{id}"); // { variables: ["SUPABASE_URL"], params: ["id"] }
+ * ```
+ */
 export function templateRefs(template: string): { variables: string[]; params: string[] } {
   const variables: string[] = [];
   const params: string[] = [];
@@ -284,6 +291,11 @@ export function parseToolManifest(
 /**
  * The part of a URL template before its first `{param}`, or `undefined` when
  * it has none.
+ *
+ * @example
+ * ```ts
+ * urlPrefixBeforeParams("${BASE}/items/{id}"); // "${BASE}/items/"
+ * ```
  */
 export function urlPrefixBeforeParams(template: string): string | undefined {
   for (const m of template.matchAll(TOKEN)) {

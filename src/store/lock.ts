@@ -102,11 +102,15 @@ export async function withFileLock<T>(
     try {
       acquired = tryAcquire(lockPath);
     } catch (err) {
-      throw new CredkitError(
-        "store_unavailable",
-        `Cannot lock ${lockPath}`,
-        (err as NodeJS.ErrnoException).code ?? String(err),
-      );
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "ENOENT"
+        ? "no such directory"
+        : code === "EROFS"
+        ? "read-only file system"
+        : code ?? String(err);
+      throw new CredkitError("store_unavailable", `Cannot lock ${lockPath}`, why);
     }
     if (acquired) break;
     breakIfStale(lockPath);

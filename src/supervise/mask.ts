@@ -172,62 +172,55 @@ function partialStart(m: ByteMatcher, buf: Uint8Array, from: number): number {
   return n;
 }
 
-/** Concatenates the kept spans of `buf` with `replacement` between them. */
-function assemble(
-  buf: Uint8Array,
-  starts: number[],
-  ends: number[],
-  limit: number,
-  replacement: Uint8Array,
-): Uint8Array {
-  let size = limit;
-  for (let k = 0; k < starts.length; k++) size += replacement.length - (ends[k] - starts[k]);
+/** One array holding `pieces` one after another (the piece itself when there is one). */
+function concat(pieces: Uint8Array[]): Uint8Array {
+  if (pieces.length === 0) return EMPTY;
+  if (pieces.length === 1) return pieces[0];
+  let size = 0;
+  for (const p of pieces) size += p.length;
   const out = new Uint8Array(size);
-  let from = 0;
   let at = 0;
-  for (let k = 0; k < starts.length; k++) {
-    out.set(buf.subarray(from, starts[k]), at);
-    at += starts[k] - from;
-    out.set(replacement, at);
-    at += replacement.length;
-    from = ends[k];
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
   }
-  out.set(buf.subarray(from, limit), at);
   return out;
 }
 
 /**
- * Masks `buf` up to the first position that could start an incomplete
- * occurrence (everything when `final`). Returns the masked bytes and how many
- * bytes of `buf` they cover; the rest must be kept for the next call.
+ * Masks `buf[from..)` up to the first position that could start an
+ * incomplete occurrence (everything when `final`). Appends the output to
+ * `pieces` (views of `buf` between copies of `replacement`) and returns how
+ * far `buf` is consumed; the rest must be kept for the next call.
  */
-function maskBytes(
+function maskInto(
   m: ByteMatcher,
   buf: Uint8Array,
+  from: number,
   final: boolean,
   replacement: Uint8Array,
-): { out: Uint8Array; consumed: number } {
+  pieces: Uint8Array[],
+): number {
   const n = buf.length;
-  let hold = final ? n : partialStart(m, buf, 0);
+  let hold = final ? n : partialStart(m, buf, from);
   const re = m.regex;
   const text = latin1(buf);
-  const starts: number[] = [];
-  const ends: number[] = [];
-  re.lastIndex = 0;
+  let cursor = from;
+  re.lastIndex = from;
   for (;;) {
     const found = re.exec(text);
     // A match at or after `hold` may still be superseded by a longer one that
     // starts at `hold` and ends in bytes not yet seen.
     if (found === null || found.index >= hold) break;
-    const end = found.index + found[0].length;
-    starts.push(found.index);
-    ends.push(end);
-    re.lastIndex = end;
-    if (end > hold) hold = partialStart(m, buf, end);
+    if (found.index > cursor) pieces.push(buf.subarray(cursor, found.index));
+    pieces.push(replacement.slice());
+    cursor = found.index + found[0].length;
+    re.lastIndex = cursor;
+    if (cursor > hold) hold = partialStart(m, buf, cursor);
   }
   re.lastIndex = 0;
-  if (starts.length === 0) return { out: hold === n ? buf : buf.subarray(0, hold), consumed: hold };
-  return { out: assemble(buf, starts, ends, hold, replacement), consumed: hold };
+  if (hold > cursor) pieces.push(buf.subarray(cursor, hold));
+  return hold;
 }
 
 /**
@@ -239,7 +232,8 @@ function maskBytes(
  * emitted at once. `flush` returns what was held back. Bytes that are not
  * part of a match pass through unchanged. The returned arrays may share
  * memory with the pushed chunks; with no secrets to mask, `push` returns its
- * argument.
+ * argument. `pushv` returns the same bytes as a list of pieces, without
+ * copying the chunk even when it contains a secret.
  *
  * @example
  * ```ts
@@ -277,19 +271,40 @@ export class StreamMasker {
 
   /** Masks the next chunk; returns the bytes that can be written now. */
   push(chunk: Uint8Array): Uint8Array {
+    if (this.#matcher === null) return chunk;
+    return concat(this.pushv(chunk));
+  }
+
+  /**
+   * Like {@link StreamMasker.push}, but returns the output as pieces to be
+   * written in order (views of `chunk`, and small arrays for replacements
+   * and held-back bytes), so that a chunk is never copied.
+   */
+  pushv(chunk: Uint8Array): Uint8Array[] {
     const m = this.#matcher;
-    if (m === null) return chunk;
-    if (chunk.length === 0) return EMPTY;
+    if (m === null) return chunk.length === 0 ? [] : [chunk];
+    const held = this.#held;
+    const pieces: Uint8Array[] = [];
     let buf = chunk;
-    if (this.#held.length > 0) {
-      buf = new Uint8Array(this.#held.length + chunk.length);
-      buf.set(this.#held);
-      buf.set(chunk, this.#held.length);
+    let from = 0;
+    if (held.length > 0) {
+      const seamLength = Math.min(chunk.length, m.maxLength - 1);
+      const seam = new Uint8Array(held.length + seamLength);
+      seam.set(held);
+      seam.set(chunk.subarray(0, seamLength), held.length);
+      if (seamLength === chunk.length) {
+        buf = seam; // a short chunk: mask held bytes and chunk together
+      } else {
+        // Every occurrence that starts in the held bytes ends within the seam:
+        // decide them there, then go on in the chunk where the seam left off.
+        const cursor = maskSeam(m, seam, held.length, this.#replacement, pieces);
+        from = cursor - held.length;
+      }
     }
-    const { out, consumed } = maskBytes(m, buf, false, this.#replacement);
+    const consumed = maskInto(m, buf, from, false, this.#replacement, pieces);
     // Copy: the caller may reuse its chunk buffer for the next read.
     this.#held = consumed === buf.length ? EMPTY : buf.slice(consumed);
-    return out;
+    return pieces;
   }
 
   /** Returns the masked bytes still held back; the masker can then be reused. */
@@ -297,8 +312,43 @@ export class StreamMasker {
     const held = this.#held;
     this.#held = EMPTY;
     if (this.#matcher === null || held.length === 0) return held;
-    return maskBytes(this.#matcher, held, true, this.#replacement).out;
+    const pieces: Uint8Array[] = [];
+    maskInto(this.#matcher, held, 0, true, this.#replacement, pieces);
+    return concat(pieces);
   }
+}
+
+/**
+ * Masks the first `limit` bytes of `seam` (held bytes followed by at least
+ * longest − 1 bytes of the next chunk, so every occurrence starting there is
+ * complete). Returns where the scan stopped: `limit`, or the end of an
+ * occurrence that runs past it.
+ */
+function maskSeam(
+  m: ByteMatcher,
+  seam: Uint8Array,
+  limit: number,
+  replacement: Uint8Array,
+  pieces: Uint8Array[],
+): number {
+  const re = m.regex;
+  const text = latin1(seam);
+  let cursor = 0;
+  re.lastIndex = 0;
+  while (cursor < limit) {
+    const found = re.exec(text);
+    if (found === null || found.index >= limit) {
+      pieces.push(seam.subarray(cursor, limit));
+      cursor = limit;
+      break;
+    }
+    if (found.index > cursor) pieces.push(seam.subarray(cursor, found.index));
+    pieces.push(replacement.slice());
+    cursor = found.index + found[0].length;
+    re.lastIndex = cursor;
+  }
+  re.lastIndex = 0;
+  return cursor;
 }
 
 /** A compiled string masker; see {@link stringMasker}. */
@@ -364,8 +414,7 @@ export function createMaskTransform(secrets: string[], replacement = "****"): Tr
   return new Transform({
     transform(chunk: Uint8Array | string, encoding, callback) {
       const bytes = typeof chunk === "string" ? Buffer.from(chunk, encoding) : chunk;
-      const out = masker.push(bytes);
-      if (out.length > 0) this.push(toBuffer(out));
+      for (const piece of masker.pushv(bytes)) if (piece.length > 0) this.push(toBuffer(piece));
       callback();
     },
     flush(callback) {

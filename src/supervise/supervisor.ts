@@ -347,10 +347,8 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
       if (timeout !== undefined && (def.ready?.url || def.ready?.logLine)) {
         timer = setTimeout(() => {
           if (instance.wasReady()) return;
-          if (opts.failBeforeReady && !everReady) settle({ kind: "not_ready" });
-          else {opts.log(
-              `credkit: server ${name} is not ready after ${seconds(timeout)}; still waiting`,
-            );}
+          if (opts.failBeforeReady && !everReady) return settle({ kind: "not_ready" });
+          opts.log(`credkit: server ${name} is not ready after ${seconds(timeout)}; still waiting`);
         }, timeout);
       }
     });
@@ -364,7 +362,6 @@ function firstLine(err: unknown): string {
 /** A running server process. */
 interface Instance {
   exited: Promise<{ code: number; signal: string | null }>;
-  ready: Promise<void>;
   wasReady(): boolean;
   stop(timeoutMs: number): Promise<void>;
 }
@@ -425,8 +422,6 @@ function startInstance(
   save();
 
   let isReady = false;
-  let markReady!: () => void;
-  const ready = new Promise<void>((r) => (markReady = r));
   let alive = true;
   exited.then(() => (alive = false));
   const becomeReady = () => {
@@ -436,7 +431,6 @@ function startInstance(
     state.readyAt = clock();
     save();
     onReady();
-    markReady();
   };
 
   // Output: masked, to the sinks; log-line readiness is checked on masked text.
@@ -478,7 +472,6 @@ function startInstance(
       await Promise.race([Promise.all(relays), new Promise((r) => setTimeout(r, 1000))]);
       return e;
     }),
-    ready,
     wasReady: () => isReady,
     async stop(timeoutMs: number) {
       if (!alive) {
@@ -508,12 +501,13 @@ function relayMasked(
     let ended = false;
     const write = (bytes: Uint8Array) => {
       if (bytes.length === 0) return true;
-      onBytes(bytes);
+      let more = true;
       try {
-        return dst.write(bytes);
-      } catch {
-        return true;
-      }
+        more = dst.write(bytes);
+      } catch { /* a broken terminal must not stop the server */ }
+      // After the write, so that the log shows the line before "is ready".
+      onBytes(bytes);
+      return more;
     };
     src.on("data", (chunk: Uint8Array) => {
       if (!write(masker.push(chunk))) {

@@ -67,7 +67,14 @@ export function spawnCapture(
   });
 }
 
-/** The environment a test child gets: PATH, HOME and Deno's cache, plus `extra`. */
+/**
+ * The environment a test child gets: PATH, HOME and Deno's cache, plus `extra`.
+ *
+ * @example
+ * ```ts
+ * baseEnv({ CREDKIT_HOME: "/tmp/ck" });
+ * ```
+ */
 export function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR", "LANG"]) {

@@ -7,7 +7,7 @@ import { assertNoSecrets } from "../_helpers.ts";
 import { cli } from "./_cli.ts";
 
 const HF = "hf_abcdefghijklmnopqrstuvwxyz0123";
-const TRICKY = `it's "quoted" $HOME \`id\` \\ back = # é`;
+const TRICKY = `it's "quoted" $HOME \`id\` \\ back = é`;
 const MULTILINE = "-----BEGIN KEY-----\nabc 'q' = #\n-----END KEY-----";
 
 function tempDir(): string {
@@ -117,5 +117,24 @@ Deno.test("import --from-file reads an ipfs_kit config.json and a .env", async (
   const missing = await cli(["import", "--from-file", join(dir, "nope.json"), "--store", "file"]);
   assert.equal(missing.code, 1);
   assert.match(missing.err, /^credkit: Cannot read .*nope\.json: no such file/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+Deno.test("export refuses a value dotenv cannot carry exactly: exit 1, one line, value not shown", async () => {
+  const dir = tempDir();
+  const out = join(dir, ".env");
+  const unquotable = "it's #1 $HOME-secret-value";
+  const r = await cli(["export", "--format", "dotenv", "--output", out], {
+    keychain: { storacha: { token: unquotable } },
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^credkit: Cannot export W3_TOKEN as dotenv: .*--format shell/);
+  assert.equal(r.err.trim().split("\n").length, 1);
+  assert.ok(!fs.existsSync(out), "nothing written");
+  assertNoSecrets(r.out + r.err, [unquotable]);
+  const shell = await cli(["export", "--format", "shell"], {
+    keychain: { storacha: { token: unquotable } },
+  });
+  assert.equal(shell.code, 0);
   fs.rmSync(dir, { recursive: true });
 });

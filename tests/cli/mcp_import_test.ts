@@ -20,6 +20,8 @@ const BRAVE = "BSAbrave0123456789abcdef";
 const DBPW = "pw-0123456789-secret";
 const DBTOKEN = "dbt_0123456789abcdef";
 const SECRETS = [GH, BRAVE, DBPW, DBTOKEN];
+/** A secret passed on the command line: left in place (with a warning), masked when shown. */
+const ARG_SECRET = "sk-argsecret0123456789";
 
 function desktopConfig() {
   return {
@@ -37,7 +39,7 @@ function desktopConfig() {
       },
       filesystem: {
         command: "npx",
-        args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
+        args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp", "--api-key", ARG_SECRET],
       },
       supa: {
         command: "node",
@@ -175,7 +177,11 @@ Deno.test("mcp import of a Claude Desktop config (memory stores)", async () => {
     ]);
     assert.equal(dry.code, 0, dry.err);
     assert.equal(JSON.parse(dry.out).mcpServers.github.command, "credkit");
-    assertNoSecrets(dry.out + dry.err, SECRETS);
+    assertNoSecrets(dry.out + dry.err, [...SECRETS, ARG_SECRET]);
+    assert.match(
+      dry.err,
+      /filesystem: no secrets in env; unchanged\n {2}warning: argument 4 \(api-key\) may pass a secret/,
+    );
     assert.equal(fs.readFileSync(file, "utf8"), original);
     assert.equal(fs.existsSync(credkitJson), false);
     assert.equal(fs.existsSync(file + ".credkit-backup"), false);

@@ -14,6 +14,7 @@ import {
 } from "./_credkit.ts";
 import { isSameProcess, processStartTime, serverPaths } from "../../src/supervise/server_state.ts";
 import { assertNoSecrets } from "../_helpers.ts";
+import { cli } from "../cli/_cli.ts";
 
 const SECRET_1 = "tok-first-4f9a2c1e7b";
 const SECRET_2 = "tok-second-8d3b6a0f5c";
@@ -245,5 +246,27 @@ Deno.test("a stale state file whose pid was reused is not running and never sign
   } finally {
     sleeper.kill("SIGKILL");
     p.cleanup();
+  }
+});
+
+Deno.test("server start on a terminal offers to add missing credentials; declining exits 3", async () => {
+  const stateDir = Deno.makeTempDirSync();
+  try {
+    const r = await cli(["server", "start", "web"], {
+      stdinIsTTY: true,
+      answers: ["n"],
+      stateDir,
+      config: {
+        services: { myapi: { fields: { token: { env: ["MYAPI_TOKEN"], secret: true } } } },
+        servers: { web: { command: "node", args: ["server.mjs"], services: ["myapi"] } },
+      },
+    });
+    assert.equal(r.code, 3, r.err);
+    assert.deepEqual(r.prompts, ["Add them now? [y/N] "]);
+    assert.match(r.err, /server web needs MYAPI_TOKEN/);
+    assert.match(r.err, /credkit: Cannot start server web: missing MYAPI_TOKEN/);
+    assert.ok(!fs.existsSync(join(stateDir, "servers", "web.json")), "nothing was started");
+  } finally {
+    fs.rmSync(stateDir, { recursive: true, force: true });
   }
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import {
   assertNoProcesses,
   credkit,
@@ -10,8 +11,10 @@ import {
   freePort,
   httpGet,
   makeProject,
+  processesWith,
   type Project,
   ROOT,
+  startCredkit,
 } from "./_credkit.ts";
 import { assertNoSecrets } from "../_helpers.ts";
 import { junitXml, xmlEscape } from "../../src/supervise/junit.ts";
@@ -299,6 +302,27 @@ Deno.test("examples/ipfs_kit: huggingface and s3 pass against the local mock, st
       "aws-secret-5e7c1d9f0b2a",
       "AKIAEXAMPLE123",
     ]);
+  } finally {
+    p.cleanup();
+  }
+});
+
+Deno.test("credkit test: Ctrl-C stops the running backends; nothing is left behind", async () => {
+  const p = makeProject("testint");
+  p.writeConfig({
+    backends: { slow: { command: ["node", "-e", "setTimeout(() => {}, 60000)", p.dir] } },
+  });
+  try {
+    const bg = startCredkit(p, ["test"]);
+    const until = Date.now() + 20_000;
+    while (!processesWith(p.dir).some((l) => l.includes("setTimeout"))) {
+      assert.ok(Date.now() < until, "the backend started");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    process.kill(bg.child.pid!, "SIGINT");
+    assert.equal(await bg.exited, 130, bg.out.stderr);
+    assert.match(bg.out.stdout, /^slow\s+FAIL\s+\S+\s+interrupted$/m);
+    await assertNoProcesses(p.dir);
   } finally {
     p.cleanup();
   }
