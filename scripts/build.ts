@@ -18,6 +18,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist", "credkit");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 
+// deno-lint-ignore no-control-regex
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 function attempt(label: string, cmd: string, args: string[], timeoutMs: number): boolean {
   const started = Date.now();
   const r = spawnSync(cmd, args, {
@@ -35,10 +38,9 @@ function attempt(label: string, cmd: string, args: string[], timeoutMs: number):
   const meaningful = lines.slice(0, backtrace === -1 ? undefined : backtrace).filter((l) =>
     l.trim()
   );
-  // deno-lint-ignore no-control-regex
   const why = r.error
     ? r.error.message
-    : (meaningful.at(-1) ?? "").replace(/^\s*\d+: /, "").replace(/\x1b\[[0-9;]*m/g, "").trim();
+    : (meaningful.at(-1) ?? "").replace(/^\s*\d+: /, "").replace(ANSI_COLOUR, "").trim();
   console.error(`build: ${label} failed: ${why}`);
   return false;
 }
