@@ -4,7 +4,10 @@
 #   dbus-run-session -- bash scripts/keychain_session.sh <command> [args...]
 set -euo pipefail
 if command -v gnome-keyring-daemon >/dev/null 2>&1 && [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
-  # The password "test" unlocks a throwaway login keyring for this session only.
-  eval "export $(echo -n test | gnome-keyring-daemon --unlock --replace --components=secrets --daemonize 2>/dev/null | xargs)"
+  # A throwaway login keyring (its own data directory, password "test") for
+  # this session only: a keyring left by an earlier run is never reused.
+  keyrings=$(mktemp -d)
+  trap 'rm -rf "$keyrings"' EXIT
+  eval "export $(echo -n test | XDG_DATA_HOME="$keyrings" gnome-keyring-daemon --unlock --replace --components=secrets --daemonize 2>/dev/null | xargs)"
 fi
-exec "$@"
+"$@"

@@ -15,16 +15,16 @@ const g = globalThis as any;
 /** The current runtime. */
 export const runtimeName: RuntimeName = g.Deno ? "deno" : g.Bun ? "bun" : "node";
 
-/** True when running as a compiled single binary (`dist/credkit`). */
+/**
+ * True when running as a compiled single binary (`dist/credkit`). Bun's
+ * compiled binaries run their entry from the embedded `/$bunfs/` (or
+ * `~BUN` on Windows) file system; with `--bytecode`, `import.meta.url` keeps
+ * the source path, so `Bun.main` is what tells.
+ */
 export const isCompiled: boolean = (() => {
-  if (import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN")) return true;
-  if (runtimeName === "deno") {
-    try {
-      return import.meta.url.includes("deno-compile-");
-    } catch {
-      return false;
-    }
-  }
+  const embedded = (p: unknown) => typeof p === "string" && (p.includes("$bunfs") || p.includes("~BUN"));
+  if (runtimeName === "bun") return embedded(g.Bun.main) || embedded(process.argv[1]);
+  if (runtimeName === "deno") return import.meta.url.includes("deno-compile-");
   return false;
 })();
 

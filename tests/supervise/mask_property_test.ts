@@ -43,14 +43,15 @@ function cut(input: Uint8Array, cuts: number[]): Uint8Array[] {
   return parts;
 }
 
-/** Pushes the parts, checking the hold-back bound after each push. */
-function streamed(secrets: string[], parts: Uint8Array[]): Uint8Array {
+/** Pushes the parts (with `push`, or `pushv` when `vectored`), checking the hold-back bound. */
+function streamed(secrets: string[], parts: Uint8Array[], vectored = false): Uint8Array {
   const m = new StreamMasker(secrets);
   const longest = Math.max(0, ...m.patterns.map((p) => p.length));
   const outs: Uint8Array[] = [];
   const seen: Uint8Array[] = [];
   for (const part of parts) {
-    outs.push(m.push(part));
+    if (vectored) outs.push(...m.pushv(part));
+    else outs.push(m.push(part));
     seen.push(part);
     const held = m.pendingLength;
     assert.ok(held <= Math.max(0, longest - 1), `held ${held} bytes, longest pattern ${longest}`);
@@ -83,26 +84,46 @@ const noiseByte = fc.oneof(
 const noiseArb = fc.array(noiseByte, { maxLength: 24 }).map((a) => Uint8Array.from(a));
 
 /** Output made of noise and secrets in raw, JSON-escaped and \u-escaped form. */
-const scenario = fc.array(secretArb, { minLength: 1, maxLength: 4 }).chain((secrets) =>
+/** Secrets, some of them prefixes of others (the hard case for leftmost-longest across chunks). */
+const secretsArb = fc.tuple(
+  fc.array(secretArb, { minLength: 1, maxLength: 3 }),
+  fc.array(fc.nat(), { maxLength: 2 }),
+).map(([secrets, prefixes]) => [
+  ...secrets,
+  ...prefixes.map((k) => {
+    const chars = [...secrets[k % secrets.length]];
+    return chars.slice(0, Math.max(3, chars.length - 1 - (k >> 3) % 4)).join("");
+  }),
+]);
+
+/** The three forms of a secret as bytes: raw, JSON-escaped, JSON-escaped with \uXXXX. */
+function forms(secret: string): Uint8Array[] {
+  const escaped = JSON.stringify(secret).slice(1, -1);
+  const ascii = escaped.replace(
+    /[\u0080-\uffff]/g,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
+  );
+  return [secret, escaped, ascii].map((f) => te.encode(f));
+}
+
+/** Output made of noise, secrets in their three forms, and beginnings of secrets. */
+const scenario = secretsArb.chain((secrets) =>
   fc.record({
     secrets: fc.constant(secrets),
     segments: fc.array(
       fc.oneof(
         noiseArb,
-        fc.record({ k: fc.nat(secrets.length - 1), form: fc.nat(2) }).map(({ k, form }) => {
-          const escaped = JSON.stringify(secrets[k]).slice(1, -1);
-          const forms = [
-            secrets[k],
-            escaped,
-            escaped.replace(/[\u0080-\uffff]/g, (c) =>
-              "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")),
-          ];
-          return te.encode(forms[form]);
-        }),
+        fc.record({ k: fc.nat(secrets.length - 1), form: fc.nat(2) })
+          .map(({ k, form }) => forms(secrets[k])[form]),
+        fc.record({ k: fc.nat(secrets.length - 1), form: fc.nat(2), cut: fc.nat() })
+          .map(({ k, form, cut }) => {
+            const bytes = forms(secrets[k])[form];
+            return bytes.subarray(0, 1 + cut % (bytes.length - 1));
+          }),
       ),
       { maxLength: 12 },
     ),
-    cuts: fc.array(fc.nat(), { maxLength: 30 }),
+    cuts: fc.oneof(fc.array(fc.nat(), { maxLength: 3 }), fc.array(fc.nat(), { maxLength: 30 })),
   })
 );
 
@@ -115,9 +136,25 @@ Deno.test("property: chunked masking equals one-shot masking and the reference, 
       const whole = oneShot(secrets, input);
       assert.deepEqual(whole, Buffer.from(expected));
       assert.deepEqual(streamed(secrets, cut(input, cuts)), whole);
+      assert.deepEqual(streamed(secrets, cut(input, cuts), true), whole);
       for (const p of patterns) assert.ok(!contains(whole, p), "a secret pattern survived masking");
     }),
     { numRuns: 1500 },
+  );
+});
+
+Deno.test("property: every split into two chunks gives the one-shot result", () => {
+  fc.assert(
+    fc.property(scenario, ({ secrets, segments }) => {
+      const input = Buffer.concat(segments);
+      const whole = oneShot(secrets, input);
+      for (let k = 0; k <= input.length; k++) {
+        const parts = [input.subarray(0, k), input.subarray(k)];
+        assert.deepEqual(streamed(secrets, parts), whole);
+        assert.deepEqual(streamed(secrets, parts, true), whole);
+      }
+    }),
+    { numRuns: 300 },
   );
 });
 
@@ -127,6 +164,7 @@ Deno.test("property: 1-byte chunks give the same result as one chunk", () => {
       const input = Buffer.concat(segments);
       const parts = [...input].map((b) => Uint8Array.of(b));
       assert.deepEqual(streamed(secrets, parts), oneShot(secrets, input));
+      assert.deepEqual(streamed(secrets, parts, true), oneShot(secrets, input));
     }),
     { numRuns: 300 },
   );
@@ -142,6 +180,7 @@ Deno.test("property: output without secrets passes byte for byte", () => {
         const patterns = maskPatterns(secrets);
         fc.pre(!patterns.some((p) => contains(input, p)));
         assert.deepEqual(streamed(secrets, cut(input, cuts)), Buffer.from(input));
+        assert.deepEqual(streamed(secrets, cut(input, cuts), true), Buffer.from(input));
       },
     ),
     { numRuns: 500 },

@@ -166,6 +166,40 @@ Deno.test("StreamMasker: held bytes survive reuse of the caller's buffer", () =>
   assert.equal(first + td.decode(m.push(te.encode("er22"))) + td.decode(m.flush()), "x ****");
 });
 
+Deno.test("StreamMasker.pushv: pieces share the chunk's memory and equal push's output", () => {
+  const secret = "s3cr3t-value";
+  const m = new StreamMasker([secret]);
+  const chunk = te.encode(`a ${secret} b ${secret} c s3c`);
+  const pieces = m.pushv(chunk);
+  assert.equal(td.decode(Buffer.concat(pieces)), "a **** b **** c ");
+  assert.ok(pieces.some((p) => p.buffer === chunk.buffer));
+  // Held bytes, then a long chunk: the secret across the seam is masked.
+  const next = te.encode("r3t-value" + " tail".repeat(10));
+  assert.equal(td.decode(Buffer.concat(m.pushv(next))), "****" + " tail".repeat(10));
+  assert.equal(m.flush().length, 0);
+  const none = new StreamMasker([]);
+  assert.deepEqual(none.pushv(chunk), [chunk]);
+  assert.deepEqual(none.pushv(new Uint8Array(0)), []);
+});
+
+Deno.test("StreamMasker: held bytes that turn out not to start a secret are emitted before the chunk", () => {
+  const m = new StreamMasker(["hunter22", "xhunter"]);
+  assert.equal(td.decode(m.push(te.encode("abc hun"))), "abc ");
+  const long = "g" + ".".repeat(100);
+  assert.equal(td.decode(m.push(te.encode(long))), "hun" + long);
+  assert.equal(td.decode(m.push(te.encode("x"))), "");
+  assert.equal(
+    td.decode(m.push(te.encode("hunter22" + ".".repeat(20)))),
+    "****22" + ".".repeat(20),
+  );
+});
+
+Deno.test("StreamMasker: after held bytes, the longest secret at the chunk start wins", () => {
+  const m = new StreamMasker(["abcdefgh", "abc", "zzq"]);
+  assert.equal(td.decode(m.push(te.encode("1 zz"))), "1 ");
+  assert.equal(td.decode(m.push(te.encode("abcdefgh and more text"))), "zz**** and more text");
+});
+
 Deno.test("StreamMasker: custom replacement", () => {
   assert.equal(
     run(new StreamMasker(["hunter22"], "[redacted]"), ["a hunter22 b"]).join(""),
