@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 deno run -A scripts/build.ts || exit 1
 export CREDKIT_BIN="$PWD/dist/credkit"
+# Plain output, so the summary line below can be read.
+export NO_COLOR=1
 log=$(mktemp)
 if command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then
   dbus-run-session -- bash scripts/keychain_session.sh deno test -A --quiet "${@:-tests/}" 2>&1 | tee "$log"

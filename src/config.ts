@@ -10,6 +10,7 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { BUILTIN_SERVICES, type ServiceDef } from "./catalog.ts";
 import { CredkitError } from "./errors.ts";
+import { describeFsError, describeJsonError } from "./fs_errors.ts";
 import { findConfigFile } from "./config_find.ts";
 
 export { findConfigFile };
@@ -174,21 +175,13 @@ export function loadConfig(options: { cwd: string; explicitPath?: string }): Loa
   try {
     text = fs.readFileSync(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT"
-      ? "no such file"
-      : code === "EISDIR"
-      ? "is a directory"
-      : code === "EACCES"
-      ? "permission denied"
-      : String(code ?? err);
-    throw new CredkitError("usage", `Cannot read config ${path}`, why);
+    throw new CredkitError("usage", `Cannot read config ${path}`, describeFsError(err));
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (err) {
-    throw new CredkitError("usage", `Invalid config ${path}`, (err as Error).message);
+  } catch {
+    throw new CredkitError("usage", `Invalid config ${path}`, describeJsonError(text));
   }
   return parseConfig(data, path);
 }

@@ -22,7 +22,8 @@ export const runtimeName: RuntimeName = g.Deno ? "deno" : g.Bun ? "bun" : "node"
  * the source path, so `Bun.main` is what tells.
  */
 export const isCompiled: boolean = (() => {
-  const embedded = (p: unknown) => typeof p === "string" && (p.includes("$bunfs") || p.includes("~BUN"));
+  const embedded = (p: unknown) =>
+    typeof p === "string" && (p.includes("$bunfs") || p.includes("~BUN"));
   if (runtimeName === "bun") return embedded(g.Bun.main) || embedded(process.argv[1]);
   if (runtimeName === "deno") return import.meta.url.includes("deno-compile-");
   return false;

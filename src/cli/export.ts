@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { CredkitError, usageError } from "../errors.ts";
+import { describeFsError } from "../fs_errors.ts";
 import { formatDotenv } from "../format/dotenv.ts";
 import { formatGithubEnv } from "../format/github.ts";
 import { formatJson } from "../format/json.ts";
@@ -37,17 +38,6 @@ export function exportVars(resolved: Record<string, ResolvedService>): ExportVar
     }
   }
   return out;
-}
-
-function errnoWhy(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === "EACCES"
-    ? "permission denied"
-    : code === "ENOENT"
-    ? "no such directory"
-    : code === "EISDIR"
-    ? "is a directory"
-    : String(code ?? err);
 }
 
 /**
@@ -85,7 +75,7 @@ export function writeNewPrivateFile(path: string, text: string, force: boolean):
         "use --force to replace it",
       );
     }
-    throw new CredkitError("error", `Cannot write ${path}`, errnoWhy(err));
+    throw new CredkitError("error", `Cannot write ${path}`, describeFsError(err));
   }
 }
 
@@ -93,7 +83,7 @@ function appendPrivate(path: string, text: string): void {
   try {
     fs.appendFileSync(path, text, { mode: 0o600 });
   } catch (err) {
-    throw new CredkitError("error", `Cannot append to ${path}`, errnoWhy(err));
+    throw new CredkitError("error", `Cannot append to ${path}`, describeFsError(err));
   }
 }
 

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError, usageError } from "../errors.ts";
+import { describeFsError } from "../fs_errors.ts";
 import { parseDotenv } from "../format/dotenv.ts";
 import { detectImportFormat, parseIpfsKitConfig } from "../format/ipfs_kit.ts";
 import { updateEntry } from "../store/backend.ts";
@@ -34,15 +35,7 @@ function readSource(path: string): string {
   try {
     return fs.readFileSync(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT"
-      ? "no such file"
-      : code === "EISDIR"
-      ? "is a directory"
-      : code === "EACCES"
-      ? "permission denied"
-      : String(code);
-    throw new CredkitError("error", `Cannot read ${path}`, why);
+    throw new CredkitError("error", `Cannot read ${path}`, describeFsError(err));
   }
 }
 

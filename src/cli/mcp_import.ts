@@ -27,6 +27,7 @@ import process from "node:process";
 import type { ServiceDef } from "../catalog.ts";
 import { findConfigFile, loadConfig, parseConfig } from "../config.ts";
 import { CredkitError } from "../errors.ts";
+import { describeFsError } from "../fs_errors.ts";
 import { defaultCredentialsFile } from "../paths.ts";
 import { isCompiled } from "../runtime.ts";
 import type { SecretBackend } from "../store/backend.ts";
@@ -391,16 +392,7 @@ function readJsonObject(
   try {
     text = fs.readFileSync(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CredkitError(
-      "usage",
-      `Cannot read ${what} ${path}`,
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EACCES"
-        ? "permission denied"
-        : String(code ?? err),
-    );
+    throw new CredkitError("usage", `Cannot read ${what} ${path}`, describeFsError(err));
   }
   let data: unknown;
   try {

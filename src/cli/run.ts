@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError, usageError } from "../errors.ts";
+import { describeFsError } from "../fs_errors.ts";
 import { parseDotenv } from "../format/dotenv.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { runChild, type RunMode } from "../supervise/child.ts";
@@ -20,12 +21,7 @@ function readEnvFile(path: string): Record<string, string> {
   try {
     text = fs.readFileSync(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CredkitError(
-      "error",
-      `Cannot read env file ${path}`,
-      code === "ENOENT" ? "no such file" : String(code),
-    );
+    throw new CredkitError("error", `Cannot read env file ${path}`, describeFsError(err));
   }
   return parseDotenv(text);
 }

@@ -8,10 +8,11 @@
  * @module
  */
 import * as fs from "node:fs";
-import { dirname, resolve as resolvePath } from "node:path";
+import { resolve as resolvePath } from "node:path";
 import process from "node:process";
 import type { LoadedConfig } from "../config.ts";
 import { CredkitError, usageError } from "../errors.ts";
+import { describeFsError } from "../fs_errors.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { runCaptured } from "../supervise/capture.ts";
 import { exitCodeOf } from "../supervise/child.ts";
@@ -263,13 +264,7 @@ function writeJunit(ctx: Context, file: string, results: BackendResult[]): void 
     fs.renameSync(tmp, path);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT"
-      ? `directory ${dirname(path)} does not exist`
-      : code === "EACCES"
-      ? "permission denied"
-      : String(code ?? err);
-    throw new CredkitError("error", `Cannot write JUnit report ${path}`, why);
+    throw new CredkitError("error", `Cannot write JUnit report ${path}`, describeFsError(err));
   }
 }
 

@@ -17,6 +17,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
 import { CredkitError } from "../errors.ts";
+import { describeFsError, describeJsonError, errnoCode } from "../fs_errors.ts";
 import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
 import { withFileLock } from "./lock.ts";
 
@@ -35,140 +36,6 @@ const CANNOT_REPLACE = "fix or move the file; credkit will not replace it";
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function errnoCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** A short, secret-free reason for a file system error. */
-function describeFsError(err: unknown): string {
-  switch (errnoCode(err)) {
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "is a directory";
-    case "ENOTDIR":
-      return "a parent of the path is not a directory";
-    case "EROFS":
-      return "read-only file system";
-    case "ENOSPC":
-      return "no space left on device";
-    case "EDQUOT":
-      return "disk quota exceeded";
-    case "ELOOP":
-      return "too many levels of symbolic links";
-    case "ENAMETOOLONG":
-      return "file name too long";
-    default:
-      return errnoCode(err) ?? (err instanceof Error ? err.name : "unknown error");
-  }
-}
-
-/**
- * Where `text` stops being valid JSON, as 1-based line and column, or
- * `undefined` when it is valid. Engines quote the offending input in their
- * own messages (which may be a secret), so the location is computed here.
- */
-function jsonErrorLocation(text: string): { line: number; column: number } | undefined {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i])) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const literal = (word: string) => {
-    if (text.startsWith(word, i)) i += word.length;
-    else fail();
-  };
-  const str = () => {
-    i++;
-    for (;;) {
-      if (i >= text.length) fail();
-      const c = text.charCodeAt(i);
-      if (c === 0x22) {
-        i++;
-        return;
-      }
-      if (c < 0x20) fail();
-      if (c === 0x5c) {
-        i++;
-        const e = text[i];
-        if (e === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
-          i += 5;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
-        else fail();
-      } else i++;
-    }
-  };
-  const num = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m || m[0] === "" || m[0] === "-") fail();
-    i += m![0].length;
-  };
-  const value = (depth: number): void => {
-    if (depth > 512) fail();
-    ws();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        str();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value(depth + 1);
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (c === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (c === '"') str();
-    else if (c === "t") literal("true");
-    else if (c === "f") literal("false");
-    else if (c === "n") literal("null");
-    else num();
-  };
-  try {
-    value(0);
-    ws();
-    if (i < text.length) fail();
-    return undefined;
-  } catch (pos) {
-    if (typeof pos !== "number") throw pos;
-    const before = text.slice(0, pos);
-    const line = before.split("\n").length;
-    const column = pos - before.lastIndexOf("\n");
-    return { line, column };
-  }
 }
 
 /** Converts one stored field value to a string; `undefined` skips it. */
@@ -286,9 +153,7 @@ export class FileBackend implements SecretBackend {
     try {
       doc = JSON.parse(text);
     } catch {
-      const at = jsonErrorLocation(text);
-      const where = at ? ` at line ${at.line} column ${at.column}` : "";
-      throw this.#error(`not valid JSON${where}`, CANNOT_REPLACE);
+      throw this.#error(describeJsonError(text), CANNOT_REPLACE);
     }
     if (!isObject(doc)) throw this.#error("the top level is not a JSON object", CANNOT_REPLACE);
     this.#namespaceOf(doc);

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import process from "node:process";
 import { CredkitError } from "../errors.ts";
+import { describeFsError } from "../fs_errors.ts";
 
 /** Options for {@link withFileLock}. */
 export interface LockOptions {
@@ -102,15 +103,7 @@ export async function withFileLock<T>(
     try {
       acquired = tryAcquire(lockPath);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === "EACCES" || code === "EPERM"
-        ? "permission denied"
-        : code === "ENOENT"
-        ? "no such directory"
-        : code === "EROFS"
-        ? "read-only file system"
-        : code ?? String(err);
-      throw new CredkitError("store_unavailable", `Cannot lock ${lockPath}`, why);
+      throw new CredkitError("store_unavailable", `Cannot lock ${lockPath}`, describeFsError(err));
     }
     if (acquired) break;
     breakIfStale(lockPath);

@@ -19,6 +19,7 @@ import { McpRelay } from "./mcp_relay.ts";
 import { StreamMasker } from "./mask.ts";
 import { resolveCommand } from "./resolve_command.ts";
 import { stdioWriter } from "./stdio_writer.ts";
+import { runtimeName } from "../runtime.ts";
 
 /**
  * How the child's stdio is connected: `mask` pipes stdout and stderr through
@@ -137,20 +138,86 @@ export function exitCodeOf(code: number | null, signal: NodeJS.Signals | string 
   return 1;
 }
 
+/**
+ * Signals that were ignored when credkit started (Linux: from
+ * `/proc/self/status`, read when this module loads, before any handler is
+ * installed). They are swallowed, not forwarded: under `nohup` SIGHUP stays
+ * ignored, and a background job started by a non-interactive shell stays
+ * immune to SIGINT, just as the command would be without credkit in between.
+ */
+const ignoredAtStart: ReadonlySet<string> = (() => {
+  const out = new Set<string>();
+  try {
+    const status = fs.readFileSync("/proc/self/status", "utf8");
+    const hex = /^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (hex) {
+      const mask = BigInt("0x" + hex);
+      for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        const n = (osConstants.signals as Record<string, number>)[name];
+        if ((mask >> BigInt(n - 1)) & 1n) out.add(name);
+      }
+    }
+  } catch {
+    // not Linux: assume nothing is ignored
+  }
+  return out;
+})();
+
+/**
+ * What to do with a child's output pipe once credkit's own output is gone
+ * (EPIPE): returns a function called with every chunk that still arrives
+ * (discarded).
+ */
+type BrokenPipePolicy = (src: Readable) => ((chunk: Uint8Array) => void) | undefined;
+
+/**
+ * Closing the read end: right for a real pipe, where the child's next write
+ * fails with EPIPE / SIGPIPE exactly as it would without credkit.
+ */
+const closeReadEnd: BrokenPipePolicy = (src) => {
+  src.destroy();
+  return undefined;
+};
+
+/** How long a socket pair is drained after a broken pipe before it is closed. */
+const SOCKET_LINGER_MS = 200;
+
+/**
+ * Bun connects the child's stdio through a socket pair. Closing it while
+ * unread bytes remain makes the child's writes fail with ECONNRESET instead
+ * of EPIPE ("Connection reset by peer" and exit 1 instead of dying of
+ * SIGPIPE). So: keep draining, send SIGPIPE to the group when the child
+ * writes again, and close the socket shortly after (a child that ignores
+ * SIGPIPE then sees its writes fail).
+ */
+function signalWritersPolicy(pgid: () => number | undefined): BrokenPipePolicy {
+  return (src) => {
+    setTimeout(() => src.destroy(), SOCKET_LINGER_MS);
+    let signalled = false;
+    return () => {
+      const id = pgid();
+      if (signalled || id === undefined) return;
+      signalled = true;
+      signalGroup(id, "SIGPIPE", false);
+    };
+  };
+}
+
 /** Streams that already carry a permanent quiet `error` listener. */
 const quieted = new WeakSet<Writable>();
 
 /**
  * Copies `src` to `dst` through `transform`, pausing `src` while `dst` is
  * full. Resolves once `src` ended and everything was handed to `dst`, or
- * when `dst` broke (then `src` is destroyed, so the child sees a closed pipe
- * just as it would without credkit in between).
+ * when `dst` broke (then `onBroken` makes the child see a closed pipe, just
+ * as it would without credkit in between).
  */
 function relay(
   src: Readable,
   transform: ChunkTransform | null,
   dst: Writable,
   childExited: Promise<unknown>,
+  onBroken: BrokenPipePolicy,
 ): Promise<void> {
   return new Promise((resolveRelay) => {
     let finished = false;
@@ -172,10 +239,12 @@ function relay(
     const maybeFinish = () => {
       if (ended && pending === 0) finish();
     };
+    let afterBreak: ((chunk: Uint8Array) => void) | undefined;
     const onDstError = () => {
       if (broken) return;
       broken = true;
-      src.destroy();
+      afterBreak = onBroken(src);
+      src.resume();
       finish();
     };
     const onDrain = () => {
@@ -207,6 +276,7 @@ function relay(
 
     src.on("data", (chunk: Uint8Array) => {
       lastActivity = Date.now();
+      if (broken) afterBreak?.(chunk);
       if (broken || ended) return;
       const out = transform ? transform.push(chunk) : chunk;
       if (!write(out) && !waitingForDrain) {
@@ -244,7 +314,8 @@ function spawnErrorCode(err: unknown): string {
  * - In `mask` / `mcp` mode its stdout and stderr are masked and relayed with
  *   backpressure; in `inherit` mode it gets credkit's own stdio fds.
  * - SIGINT, SIGTERM and SIGHUP received by credkit are forwarded to the whole
- *   group; a second SIGINT within {@link DOUBLE_INTERRUPT_MS} kills the group.
+ *   group (unless credkit was started with them ignored, as under `nohup`);
+ *   a second SIGINT within {@link DOUBLE_INTERRUPT_MS} kills the group.
  * - When the child exits, whatever is left in its group is killed.
  * - credkit itself writes nothing to stdout; failures to start are one line
  *   on stderr (127 not found, naming the PATH searched; 126 not executable).
@@ -303,67 +374,45 @@ export async function runChild(opts: RunChildOptions): Promise<number> {
     pipeErr ? "pipe" : "inherit",
   ];
 
-  let child: ChildProcess;
-  try {
-    child = spawn(resolved.path, args, {
-      argv0: command,
-      cwd,
-      env,
-      stdio,
-      detached: true,
-      windowsHide: true,
-    });
-  } catch (err) {
-    return spawnFailure(err);
-  }
-
   function spawnFailure(err: unknown): number {
     const code = spawnErrorCode(err);
     if (code === "ENOENT") {
-      return fail("no such file or directory (missing interpreter or loader?)", EXIT_CANNOT_EXECUTE);
+      return fail(
+        "no such file or directory (missing interpreter or loader?)",
+        EXIT_CANNOT_EXECUTE,
+      );
     }
     if (code === "EACCES") return fail("permission denied", EXIT_CANNOT_EXECUTE);
     return fail(code ? `cannot execute (${code})` : "cannot execute", EXIT_CANNOT_EXECUTE);
   }
 
-  type Outcome = { kind: "exit"; code: number } | { kind: "error"; err: unknown };
-  const outcome = new Promise<Outcome>((resolveOutcome) => {
-    child.once("exit", (code, signal) => {
-      resolveOutcome({ kind: "exit", code: exitCodeOf(code, signal) });
-    });
-    // Errors after a successful start (a failed kill, say) are not outcomes.
-    child.once("error", (err) => {
-      if (child.pid === undefined) resolveOutcome({ kind: "error", err });
-    });
-  });
-
-  const pid = child.pid;
-  if (pid === undefined) {
-    const first = await outcome;
-    if (first.kind === "error") return spawnFailure(first.err);
-    return first.code;
-  }
-  opts.onSpawn?.(pid);
-
-  // Signals: forward to the group until the child has exited.
+  // Signals: listening starts before the spawn (a Ctrl-C in between is
+  // queued, not lost) and forwarding lasts until the child has exited.
+  let pid: number | undefined;
   let exited = false;
   let lastInterrupt = 0;
   let termTimer: ReturnType<typeof setTimeout> | undefined;
+  const queued: ForwardedSignal[] = [];
   const forward = (signal: ForwardedSignal) => {
     if (exited) return;
+    if (pid === undefined) {
+      queued.push(signal);
+      return;
+    }
+    const group = pid;
     let sent: ForwardedSignal | "SIGKILL" = signal;
     if (signal === "SIGINT") {
       const now = Date.now();
       if (lastInterrupt !== 0 && now - lastInterrupt <= DOUBLE_INTERRUPT_MS) sent = "SIGKILL";
       lastInterrupt = now;
     }
-    signalGroup(pid, sent, true);
-    opts.onSignalForwarded?.(sent, pid);
+    signalGroup(group, sent, true);
+    opts.onSignalForwarded?.(sent, group);
     if (signal === "SIGTERM" && killGraceMs > 0 && termTimer === undefined) {
       termTimer = setTimeout(() => {
         if (exited) return;
-        signalGroup(pid, "SIGKILL", true);
-        opts.onSignalForwarded?.("SIGKILL", pid);
+        signalGroup(group, "SIGKILL", true);
+        opts.onSignalForwarded?.("SIGKILL", group);
       }, killGraceMs);
     }
   };
@@ -372,49 +421,94 @@ export async function runChild(opts: RunChildOptions): Promise<number> {
     SIGTERM: () => forward("SIGTERM"),
     SIGHUP: () => forward("SIGHUP"),
   };
-  for (const [sig, handler] of Object.entries(handlers)) process.on(sig, handler);
-
-  let markExited!: () => void;
-  const childExited = new Promise<void>((r) => (markExited = r));
-
-  // Output relays.
-  const relays: Promise<void>[] = [];
-  if (child.stdout) {
-    const dst = opts.stdout ?? stdioWriter("stdout");
-    const transform = mode === "inherit"
-      ? null
-      : mode === "mcp"
-      ? new McpRelay(secrets)
-      : new StreamMasker(secrets);
-    relays.push(relay(child.stdout, transform, dst, childExited));
-  }
-  if (child.stderr) {
-    const dst = opts.stderr ?? stdioWriter("stderr");
-    const transform = mode === "inherit" ? null : new StreamMasker(secrets);
-    relays.push(relay(child.stderr, transform, dst, childExited));
-  }
-  const input = opts.stdin;
-  if (input && child.stdin) {
-    child.stdin.on("error", () => {}); // the child may exit without reading
-    input.pipe(child.stdin);
-  }
+  // A signal ignored at start gets a listener that swallows it: Deno starts
+  // catching SIGHUP, SIGINT and SIGTERM together as soon as one of them has a
+  // listener, and an unheard one would then terminate credkit.
+  const swallow = () => {};
+  const installed = Object.entries(handlers).map(([sig, handler]) => {
+    const listener = ignoredAtStart.has(sig) ? swallow : handler;
+    process.on(sig, listener);
+    return [sig, listener] as const;
+  });
 
   try {
+    let child: ChildProcess;
+    try {
+      child = spawn(resolved.path, args, {
+        argv0: command,
+        cwd,
+        env,
+        stdio,
+        detached: true,
+        windowsHide: true,
+      });
+    } catch (err) {
+      return spawnFailure(err);
+    }
+
+    type Outcome = { kind: "exit"; code: number } | { kind: "error"; err: unknown };
+    const outcome = new Promise<Outcome>((resolveOutcome) => {
+      child.once("exit", (code, signal) => {
+        resolveOutcome({ kind: "exit", code: exitCodeOf(code, signal) });
+      });
+      // Errors after a successful start (a failed kill, say) are not outcomes.
+      child.once("error", (err) => {
+        if (child.pid === undefined) resolveOutcome({ kind: "error", err });
+      });
+    });
+
+    if (child.pid === undefined) {
+      const first = await outcome;
+      return first.kind === "error" ? spawnFailure(first.err) : first.code;
+    }
+    const group = child.pid;
+    pid = group;
+    opts.onSpawn?.(group);
+    for (const signal of queued.splice(0)) forward(signal);
+
+    let markExited!: () => void;
+    const childExited = new Promise<void>((r) => (markExited = r));
+
+    // Output relays.
+    const onBroken = runtimeName === "bun"
+      ? signalWritersPolicy(() => (exited ? undefined : group))
+      : closeReadEnd;
+    const relays: Promise<void>[] = [];
+    if (child.stdout) {
+      const dst = opts.stdout ?? stdioWriter("stdout");
+      const transform = mode === "inherit"
+        ? null
+        : mode === "mcp"
+        ? new McpRelay(secrets)
+        : new StreamMasker(secrets);
+      relays.push(relay(child.stdout, transform, dst, childExited, onBroken));
+    }
+    if (child.stderr) {
+      const dst = opts.stderr ?? stdioWriter("stderr");
+      const transform = mode === "inherit" ? null : new StreamMasker(secrets);
+      relays.push(relay(child.stderr, transform, dst, childExited, onBroken));
+    }
+    const input = opts.stdin;
+    if (input && child.stdin) {
+      child.stdin.on("error", () => {}); // the child may exit without reading
+      input.pipe(child.stdin);
+    }
+
     const result = await outcome;
     exited = true;
     if (termTimer !== undefined) clearTimeout(termTimer);
     // Nothing started by the child outlives it.
-    signalGroup(pid, "SIGKILL", false);
+    signalGroup(group, "SIGKILL", false);
     markExited();
     if (input && child.stdin) {
       input.unpipe(child.stdin);
       child.stdin.destroy();
     }
     await Promise.all(relays);
-    if (result.kind === "error") return spawnFailure(result.err);
-    return result.code;
+    return result.kind === "error" ? spawnFailure(result.err) : result.code;
   } finally {
     exited = true;
-    for (const [sig, handler] of Object.entries(handlers)) process.off(sig, handler);
+    if (termTimer !== undefined) clearTimeout(termTimer);
+    for (const [sig, listener] of installed) process.off(sig, listener);
   }
 }
