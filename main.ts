@@ -30,8 +30,9 @@ async function loadProjectConfig(cwd: string, explicitPath?: string): Promise<Lo
   return loadConfig({ cwd, explicitPath });
 }
 
+const io = processIo();
+
 async function main(): Promise<number> {
-  const io = processIo();
   const env = { ...process.env } as Record<string, string | undefined>;
   const cwd = process.cwd();
   return await runCli(commandLineArgs(), {
@@ -71,5 +72,6 @@ async function main(): Promise<number> {
 // No top-level await: the binary is compiled to bytecode, which needs none.
 main().then((code) => {
   // Let stdout drain before leaving; a pending keychain handle must not keep us alive.
-  process.stdout.write("", () => process.exit(code));
+  if (io.wroteStdout()) process.stdout.write("", () => process.exit(code));
+  else process.exit(code);
 });

@@ -94,7 +94,7 @@ const readBuffers = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
  * time spent inside `push`. Each piece is first copied into a read buffer, as
  * a pipe read would deliver it (the copy is not timed).
  */
-function round(data: Uint8Array, bytes: number, push: (c: Uint8Array) => Uint8Array): number {
+function round(data: Uint8Array, bytes: number, push: (c: Uint8Array) => unknown): number {
   let done = 0;
   let off = 0;
   let ms = 0;
@@ -111,13 +111,13 @@ function round(data: Uint8Array, bytes: number, push: (c: Uint8Array) => Uint8Ar
   return done / 1e6 / (ms / 1000);
 }
 
-function measure(label: string, data: Uint8Array, push: (c: Uint8Array) => Uint8Array): void {
+function measure(label: string, data: Uint8Array, push: (c: Uint8Array) => unknown): void {
   round(data, 16 * CHUNK, push); // warm up
   const rounds = Array.from({ length: ROUNDS }, () => round(data, TOTAL / ROUNDS, push));
   rounds.sort((a, b) => a - b);
   const f = (n: number) => n.toFixed(0).padStart(5);
   console.log(
-    `${label.padEnd(44)} MB/s best ${f(rounds[ROUNDS - 1])}, median ${f(rounds[ROUNDS >> 1])}`,
+    `${label.padEnd(46)} MB/s best ${f(rounds[ROUNDS - 1])}, median ${f(rounds[ROUNDS >> 1])}`,
   );
 }
 
@@ -129,25 +129,26 @@ console.log(
 );
 
 const text = corpus(tokenSecrets, false);
-const masker = new StreamMasker(tokenSecrets);
-measure("StreamMasker, token secrets (5 patterns)", text, (c) => masker.push(c));
-
 const clean = corpus(tokenSecrets, false, false);
-const cleanMasker = new StreamMasker(tokenSecrets);
-measure("StreamMasker, token secrets, none in output", clean, (c) => cleanMasker.push(c));
-
 const oddText = corpus(oddSecrets, false);
-const oddMasker = new StreamMasker(oddSecrets);
-measure(
-  `StreamMasker, odd secrets (${oddMasker.patterns.length} patterns)`,
-  oddText,
-  (c) => oddMasker.push(c),
-);
-
 const json = corpus(tokenSecrets, true);
+const oddJson = corpus(oddSecrets, true);
+
+const masker = new StreamMasker(tokenSecrets);
+measure("StreamMasker.push, token secrets", text, (c) => masker.push(c));
+const vMasker = new StreamMasker(tokenSecrets);
+measure("StreamMasker.pushv, token secrets", text, (c) => vMasker.pushv(c)[0]);
+
+const cleanMasker = new StreamMasker(tokenSecrets);
+measure("StreamMasker.push, no secret in output", clean, (c) => cleanMasker.push(c));
+
+const oddMasker = new StreamMasker(oddSecrets);
+const oddLabel = `odd secrets (${oddMasker.patterns.length} patterns)`;
+measure(`StreamMasker.push, ${oddLabel}`, oddText, (c) => oddMasker.push(c));
+const oddVMasker = new StreamMasker(oddSecrets);
+measure(`StreamMasker.pushv, ${oddLabel}`, oddText, (c) => oddVMasker.pushv(c)[0]);
+
 const relay = new McpRelay(tokenSecrets);
 measure("McpRelay, JSON lines, token secrets", json, (c) => relay.push(c));
-
-const oddJson = corpus(oddSecrets, true);
 const oddRelay = new McpRelay(oddSecrets);
 measure("McpRelay, JSON lines, odd secrets", oddJson, (c) => oddRelay.push(c));

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { Context, Globals } from "../src/cli/context.ts";
 import { type LoadedConfig, parseConfig } from "../src/config.ts";
@@ -92,4 +93,32 @@ export function assertNoSecrets(text: string, secrets: string[]): void {
       throw new Error(`a secret value leaked into captured output (length ${s.length})`);
     }
   }
+}
+
+/**
+ * Awaits `fn`, asserts it rejects with an instance of `cls` (whose message
+ * contains `includes`, when given), and returns the error.
+ *
+ * @example
+ * ```ts
+ * const err = await rejectsWith(() => store.getToken("x"), AuthenticationRequired, "no token");
+ * ```
+ */
+export async function rejectsWith<T extends Error>(
+  fn: () => Promise<unknown>,
+  // deno-lint-ignore no-explicit-any
+  cls: new (...args: any[]) => T,
+  includes?: string,
+): Promise<T> {
+  try {
+    await fn();
+  } catch (err) {
+    assert.ok(
+      err instanceof cls,
+      `expected ${cls.name}, got ${(err as Error)?.name}: ${(err as Error)?.message}`,
+    );
+    if (includes) assert.ok(err.message.includes(includes), `"${err.message}" lacks "${includes}"`);
+    return err;
+  }
+  assert.fail(`expected a rejection with ${cls.name}`);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import process from "node:process";
+import { isatty } from "node:tty";
 import type { Io } from "./context.ts";
 
 /** Reads all of stdin as UTF-8. */
@@ -53,10 +54,15 @@ export function promptLine(question: string, hidden: boolean): Promise<string> {
   });
 }
 
-/** The {@link Io} of the real process. */
-export function processIo(): Io {
+/** The {@link Io} of the real process, and whether it wrote to stdout. */
+export function processIo(): Io & { wroteStdout(): boolean } {
+  // process.stdout and process.stdin are created on first access, which costs
+  // start-up time: `run` never touches them.
+  let wrote = false;
   return {
+    wroteStdout: () => wrote,
     out: (text) => {
+      wrote = true;
       try {
         process.stdout.write(text);
       } catch { /* EPIPE: the reader went away */ }
@@ -66,7 +72,7 @@ export function processIo(): Io {
         process.stderr.write(text);
       } catch { /* EPIPE */ }
     },
-    stdinIsTTY: process.stdin.isTTY === true,
+    stdinIsTTY: isatty(0),
     readStdin: readAllStdin,
     prompt: (q, o) => promptLine(q, o?.hidden ?? false),
   };

@@ -15,7 +15,6 @@
  * @module
  */
 import * as fs from "node:fs";
-import * as net from "node:net";
 import process from "node:process";
 import { CredkitError } from "../errors.ts";
 import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
@@ -307,14 +306,14 @@ function decodeMessages(buf: Uint8Array): { messages: BusReply[]; rest: Uint8Arr
  * Resolves `undefined` when it answers (or the address is one credkit cannot
  * check), or the reason it cannot be used.
  */
-function checkSecretService(timeoutMs: number): Promise<string | undefined> {
+async function checkSecretService(timeoutMs: number): Promise<string | undefined> {
   const address = sessionBusAddress();
-  if (!address) {
-    return Promise.resolve("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)");
-  }
+  if (!address) return "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)";
   const target = parseBusAddress(address);
-  if (!target) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
+  if (!target) return undefined;
+  // Loaded here: commands that never touch the keychain do not pay for it.
+  const net = await import("node:net");
+  return await new Promise((resolve) => {
     let stage: "connect" | "auth" | "hello" | "ping" = "connect";
     let pending: Uint8Array = new Uint8Array(0);
     let done = false;

@@ -86,9 +86,13 @@ export interface RunChildOptions {
   killGraceMs?: number;
 }
 
-/** A chunk transformer: {@link StreamMasker} or {@link McpRelay}. */
+/**
+ * A chunk transformer: {@link StreamMasker} or {@link McpRelay}. `pushv`,
+ * where present, returns the output as pieces without copying them together.
+ */
 interface ChunkTransform {
   push(chunk: Uint8Array): Uint8Array;
+  pushv?(chunk: Uint8Array): Uint8Array[];
   flush(): Uint8Array;
 }
 
@@ -278,8 +282,14 @@ function relay(
       lastActivity = Date.now();
       if (broken) afterBreak?.(chunk);
       if (broken || ended) return;
-      const out = transform ? transform.push(chunk) : chunk;
-      if (!write(out) && !waitingForDrain) {
+      const pieces = !transform
+        ? [chunk]
+        : transform.pushv
+        ? transform.pushv(chunk)
+        : [transform.push(chunk)];
+      let flowing = true;
+      for (const piece of pieces) flowing = write(piece) && flowing;
+      if (!flowing && !waitingForDrain) {
         waitingForDrain = true;
         src.pause();
         dst.once("drain", onDrain);

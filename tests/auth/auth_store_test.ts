@@ -8,7 +8,7 @@ import type { Fields, SecretBackend } from "../../src/store/backend.ts";
 import { MemoryBackend } from "../../src/store/memory.ts";
 import type { ServiceDef } from "../../src/catalog.ts";
 import { assertNoSecrets } from "../_helpers.ts";
-import { rejectsWith } from "./_assert.ts";
+import { rejectsWith } from "../_helpers.ts";
 import { type OidcServer, startOidc } from "./_oidc.ts";
 
 async function closedPort(): Promise<number> {

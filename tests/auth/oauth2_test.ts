@@ -8,7 +8,7 @@ import {
   tokenSetFromResponse,
 } from "../../src/auth/oauth2.ts";
 import { CredkitError } from "../../src/errors.ts";
-import { rejectsWith } from "./_assert.ts";
+import { rejectsWith } from "../_helpers.ts";
 import { startOidc } from "./_oidc.ts";
 
 Deno.test("tokenSetFromResponse reads an RFC 6749 §5.1 response", () => {

@@ -6,7 +6,7 @@ import { BUILTIN_SERVICES } from "../../src/catalog.ts";
 import { CredkitError, exitCodeFor, formatError } from "../../src/errors.ts";
 import { MemoryBackend } from "../../src/store/memory.ts";
 import { assertNoSecrets } from "../_helpers.ts";
-import { rejectsWith } from "./_assert.ts";
+import { rejectsWith } from "../_helpers.ts";
 import { startSupabase, type SupabaseServer } from "./_supabase.ts";
 
 const EMAIL = "dev@example.com";

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./_assert.ts";
+import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
@@ -79,7 +79,7 @@ Deno.test("16 processes (Bun and Deno) updating different services at once lose 
       return { child, lines: new Lines(child.stdout), runtime };
     });
     // Start all updates at the same moment, once every process is up.
-    for (const c of children) assertEquals(await c.lines.next(), "ready");
+    for (const c of children) assert.deepStrictEqual(await c.lines.next(), "ready");
     fs.writeFileSync(go, "");
     const results = await Promise.all(children.map(async (c) => {
       const line = await c.lines.next();
@@ -96,12 +96,14 @@ Deno.test("16 processes (Bun and Deno) updating different services at once lose 
     fs.unlinkSync(go);
 
     const doc = JSON.parse(fs.readFileSync(file, "utf8"));
-    for (let i = 0; i < 16; i++) assertEquals(doc.credentials[`svc${i}`]?.value, `svc${i}`);
-    assertEquals(doc.credentials.huggingface, initial.credentials.huggingface);
-    assertEquals(doc.ipfs, initial.ipfs);
-    assertEquals((await new FileBackend({ path: file }).list()).length, 17);
-    assertEquals(fs.statSync(file).mode & 0o777, 0o600);
-    assertEquals(leftovers(dir), []);
+    for (let i = 0; i < 16; i++) {
+      assert.deepStrictEqual(doc.credentials[`svc${i}`]?.value, `svc${i}`);
+    }
+    assert.deepStrictEqual(doc.credentials.huggingface, initial.credentials.huggingface);
+    assert.deepStrictEqual(doc.ipfs, initial.ipfs);
+    assert.deepStrictEqual((await new FileBackend({ path: file }).list()).length, 17);
+    assert.deepStrictEqual(fs.statSync(file).mode & 0o777, 0o600);
+    assert.deepStrictEqual(leftovers(dir), []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -113,7 +115,7 @@ Deno.test("a lock left by a killed process does not block the next writer", asyn
     const file = path.join(dir, "credentials.json");
     const holder = writerCommand("bun", ["hold", file]).spawn();
     const lines = new Lines(holder.stdout);
-    assertEquals(await lines.next(), "locked");
+    assert.deepStrictEqual(await lines.next(), "locked");
     assert(fs.existsSync(`${file}.lock`), "the holder owns the lock");
     holder.kill("SIGKILL");
     await holder.status;
@@ -125,8 +127,8 @@ Deno.test("a lock left by a killed process does not block the next writer", asyn
     await new FileBackend({ path: file }).set("aws", { region: "x" });
     const took = Date.now() - started;
     assert(took < 2000, `breaking the stale lock took ${took} ms`);
-    assertEquals(await new FileBackend({ path: file }).get("aws"), { region: "x" });
-    assertEquals(leftovers(dir), []);
+    assert.deepStrictEqual(await new FileBackend({ path: file }).get("aws"), { region: "x" });
+    assert.deepStrictEqual(leftovers(dir), []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -161,7 +163,7 @@ Deno.test("a writer killed with SIGKILL at random moments never leaves a torn or
       if (fs.existsSync(`${file}.lock`)) staleLocks++;
 
       const st = fs.statSync(file);
-      assertEquals(st.mode & 0o777, 0o600, `round ${round}: mode`);
+      assert.deepStrictEqual(st.mode & 0o777, 0o600, `round ${round}: mode`);
       const doc = JSON.parse(fs.readFileSync(file, "utf8"));
       const n = Number(doc.credentials.counter.n);
       assert(n >= printed, `round ${round}: file has ${n}, the writer had written ${printed}`);
@@ -173,8 +175,8 @@ Deno.test("a writer killed with SIGKILL at random moments never leaves a torn or
 
     // The next writer breaks any stale lock and sweeps temporary files of dead writers.
     await new FileBackend({ path: file }).update("counter", (cur) => ({ ...cur, done: "yes" }));
-    assertEquals(leftovers(dir), []);
-    assertEquals(fs.statSync(file).mode & 0o777, 0o600);
+    assert.deepStrictEqual(leftovers(dir), []);
+    assert.deepStrictEqual(fs.statSync(file).mode & 0o777, 0o600);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

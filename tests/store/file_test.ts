@@ -1,4 +1,5 @@
-import { assert, assertEquals, assertNoSecret, assertRejects } from "./_assert.ts";
+import assert from "node:assert/strict";
+import { assertNoSecrets, rejectsWith } from "../_helpers.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
@@ -17,9 +18,9 @@ function mode(p: string): number {
 
 /** Asserts the promise fails with store_unavailable (exit 4), never mentioning the secret. */
 async function assertUnavailable(p: Promise<unknown>, why: RegExp): Promise<CredkitError> {
-  const err = await assertRejects(() => p, CredkitError);
-  assertEquals(err.kind, "store_unavailable");
-  assertEquals(err.exitCode, 4);
+  const err = await rejectsWith(() => p, CredkitError);
+  assert.deepStrictEqual(err.kind, "store_unavailable");
+  assert.deepStrictEqual(err.exitCode, 4);
   assert(why.test(err.why), `why "${err.why}" does not match ${why}`);
   assert(!formatError(err).includes(SECRET), "the secret leaked into the error");
   assert(!formatError(err).includes("SECRET"), "part of the secret leaked into the error");
@@ -45,37 +46,47 @@ Deno.test("file store reads and rewrites an ipfs_kit config, keeping everything 
     fs.writeFileSync(file, JSON.stringify(ipfsKitConfig, null, 4), { mode: 0o600 });
     const store = new FileBackend({ path: file });
 
-    assertEquals(await store.get("huggingface"), { token: SECRET, test_repo: "me/test-repo" });
-    assertEquals(await store.list(), ["huggingface", "aws", "s3", "storacha"]);
+    assert.deepStrictEqual(await store.get("huggingface"), {
+      token: SECRET,
+      test_repo: "me/test-repo",
+    });
+    assert.deepStrictEqual(await store.list(), ["huggingface", "aws", "s3", "storacha"]);
     // Numbers and booleans read as strings, null fields are absent, nested values as JSON.
-    assertEquals(await store.get("s3"), { test_bucket: "my-bucket", port: "9000", secure: "true" });
-    assertEquals(await store.get("storacha"), {
+    assert.deepStrictEqual(await store.get("s3"), {
+      test_bucket: "my-bucket",
+      port: "9000",
+      secure: "true",
+    });
+    assert.deepStrictEqual(await store.get("storacha"), {
       token: "w3-token",
       space: '{"did":"did:key:z6Mk","size":3}',
     });
-    assertEquals(await store.get("github"), undefined);
+    assert.deepStrictEqual(await store.get("github"), undefined);
 
     await store.set("huggingface", { token: "hf_new", test_repo: "me/other" });
     await store.set("github", { token: "ghp_x" });
     const after = JSON.parse(fs.readFileSync(file, "utf8"));
-    assertEquals(after.credentials.huggingface, { token: "hf_new", test_repo: "me/other" });
-    assertEquals(after.credentials.github, { token: "ghp_x" });
+    assert.deepStrictEqual(after.credentials.huggingface, {
+      token: "hf_new",
+      test_repo: "me/other",
+    });
+    assert.deepStrictEqual(after.credentials.github, { token: "ghp_x" });
     // Everything else is byte-for-byte the same data, types included.
     for (const service of ["aws", "s3", "storacha"] as const) {
-      assertEquals(after.credentials[service], ipfsKitConfig.credentials[service]);
+      assert.deepStrictEqual(after.credentials[service], ipfsKitConfig.credentials[service]);
     }
-    assertEquals(after.ipfs, ipfsKitConfig.ipfs);
-    assertEquals(after.mcp, ipfsKitConfig.mcp);
-    assertEquals(after.version, 3);
-    assertEquals(Object.keys(after), ["credentials", "ipfs", "mcp", "version"]);
+    assert.deepStrictEqual(after.ipfs, ipfsKitConfig.ipfs);
+    assert.deepStrictEqual(after.mcp, ipfsKitConfig.mcp);
+    assert.deepStrictEqual(after.version, 3);
+    assert.deepStrictEqual(Object.keys(after), ["credentials", "ipfs", "mcp", "version"]);
 
     // update keeps the other fields of the entry it changes, even typed ones.
     const updated = await store.update("s3", (cur) => ({ ...cur, test_bucket: "other" }));
-    assertEquals(updated, { test_bucket: "other", port: "9000", secure: "true" });
-    assertEquals(await store.remove("aws"), true);
-    assertEquals(await store.remove("aws"), false);
-    assertEquals(await store.list(), ["huggingface", "s3", "storacha", "github"]);
-    assertEquals(JSON.parse(fs.readFileSync(file, "utf8")).ipfs, ipfsKitConfig.ipfs);
+    assert.deepStrictEqual(updated, { test_bucket: "other", port: "9000", secure: "true" });
+    assert.deepStrictEqual(await store.remove("aws"), true);
+    assert.deepStrictEqual(await store.remove("aws"), false);
+    assert.deepStrictEqual(await store.list(), ["huggingface", "s3", "storacha", "github"]);
+    assert.deepStrictEqual(JSON.parse(fs.readFileSync(file, "utf8")).ipfs, ipfsKitConfig.ipfs);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -88,18 +99,21 @@ Deno.test("file store keeps credentials and tokens apart in one file", async () 
     fs.writeFileSync(file, JSON.stringify(ipfsKitConfig), { mode: 0o600 });
     const tokens = new FileBackend({ path: file, namespace: "tokens" });
     const creds = new FileBackend({ path: file });
-    assertEquals(await tokens.list(), []);
+    assert.deepStrictEqual(await tokens.list(), []);
     await tokens.set("huggingface", { access_token: "at", expires_at: "123" });
-    assertEquals(await tokens.get("huggingface"), { access_token: "at", expires_at: "123" });
-    assertEquals(await creds.get("huggingface"), ipfsKitConfig.credentials.huggingface);
+    assert.deepStrictEqual(await tokens.get("huggingface"), {
+      access_token: "at",
+      expires_at: "123",
+    });
+    assert.deepStrictEqual(await creds.get("huggingface"), ipfsKitConfig.credentials.huggingface);
     const doc = JSON.parse(fs.readFileSync(file, "utf8"));
-    assertEquals(doc.tokens, { huggingface: { access_token: "at", expires_at: "123" } });
-    assertEquals(doc.credentials, ipfsKitConfig.credentials);
+    assert.deepStrictEqual(doc.tokens, { huggingface: { access_token: "at", expires_at: "123" } });
+    assert.deepStrictEqual(doc.credentials, ipfsKitConfig.credentials);
     // Removing through update (undefined, or an empty object) deletes the entry.
-    assertEquals(await tokens.update("huggingface", () => undefined), undefined);
+    assert.deepStrictEqual(await tokens.update("huggingface", () => undefined), undefined);
     await tokens.set("x", { a: "1" });
-    assertEquals(await tokens.update("x", () => ({})), undefined);
-    assertEquals(await tokens.list(), []);
+    assert.deepStrictEqual(await tokens.update("x", () => ({})), undefined);
+    assert.deepStrictEqual(await tokens.list(), []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -110,27 +124,27 @@ Deno.test("file store creates its directory 0700 and its file 0600, and tightens
   try {
     const file = path.join(dir, "a", "b", "credentials.json");
     const store = new FileBackend({ path: file });
-    assertEquals(await store.get("x"), undefined);
-    assertEquals(await store.list(), []);
-    assertEquals(await store.remove("x"), false);
+    assert.deepStrictEqual(await store.get("x"), undefined);
+    assert.deepStrictEqual(await store.list(), []);
+    assert.deepStrictEqual(await store.remove("x"), false);
     assert(
       !fs.existsSync(path.join(dir, "a")),
       "a read or a no-op remove must not create anything",
     );
 
     await store.set("aws", { region: "us-east-1" });
-    assertEquals(mode(path.join(dir, "a")), 0o700);
-    assertEquals(mode(path.join(dir, "a", "b")), 0o700);
-    assertEquals(mode(file), 0o600);
-    assertEquals(JSON.parse(fs.readFileSync(file, "utf8")), {
+    assert.deepStrictEqual(mode(path.join(dir, "a")), 0o700);
+    assert.deepStrictEqual(mode(path.join(dir, "a", "b")), 0o700);
+    assert.deepStrictEqual(mode(file), 0o600);
+    assert.deepStrictEqual(JSON.parse(fs.readFileSync(file, "utf8")), {
       credentials: { aws: { region: "us-east-1" } },
     });
     // Neither the lock nor a temporary file stays behind.
-    assertEquals(fs.readdirSync(path.dirname(file)), ["credentials.json"]);
+    assert.deepStrictEqual(fs.readdirSync(path.dirname(file)), ["credentials.json"]);
 
     fs.chmodSync(file, 0o644);
     await store.set("aws", { region: "eu-west-1" });
-    assertEquals(mode(file), 0o600);
+    assert.deepStrictEqual(mode(file), 0o600);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -145,7 +159,7 @@ Deno.test("file store writes through a symlink to its target", async () => {
     fs.symlinkSync(real, link);
     await new FileBackend({ path: link }).set("aws", { region: "x" });
     assert(fs.lstatSync(link).isSymbolicLink());
-    assertEquals(JSON.parse(fs.readFileSync(real, "utf8")), {
+    assert.deepStrictEqual(JSON.parse(fs.readFileSync(real, "utf8")), {
       other: 1,
       credentials: { aws: { region: "x" } },
     });
@@ -171,15 +185,15 @@ Deno.test("file store never replaces a file that is not valid JSON", async (t) =
         const store = new FileBackend({ path: file });
         const err = await assertUnavailable(store.get("huggingface"), /not valid JSON/);
         assert(err.what.includes(file), "the error names the file");
-        assertEquals(err.hint, "fix or move the file; credkit will not replace it");
+        assert.deepStrictEqual(err.hint, "fix or move the file; credkit will not replace it");
         if (text !== "") assert(/line 1 column \d+/.test(err.why), err.why);
         await assertUnavailable(store.list(), /not valid JSON/);
         await assertUnavailable(store.set("huggingface", { token: "new" }), /not valid JSON/);
         await assertUnavailable(store.set("aws", { region: "x" }), /not valid JSON/);
         await assertUnavailable(store.remove("huggingface"), /not valid JSON/);
         await assertUnavailable(store.update("huggingface", () => ({ a: "b" })), /not valid JSON/);
-        assertEquals(fs.readFileSync(file), before);
-        assertEquals(fs.readdirSync(dir), ["credentials.json"]);
+        assert.deepStrictEqual(fs.readFileSync(file), before);
+        assert.deepStrictEqual(fs.readdirSync(dir), ["credentials.json"]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -210,7 +224,7 @@ Deno.test("file store refuses a file of the wrong shape and keeps it", async (t)
         await assertUnavailable(store.get("huggingface"), why);
         await assertUnavailable(store.list(), why);
         await assertUnavailable(store.set("aws", { region: "x" }), why);
-        assertEquals(fs.readFileSync(file, "utf8"), text);
+        assert.deepStrictEqual(fs.readFileSync(file, "utf8"), text);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -230,10 +244,10 @@ Deno.test("file store refuses a file of the wrong shape and keeps it", async (t)
       );
       await assertUnavailable(store.update("huggingface", (c) => c), /is not a JSON object/);
       // Listing and the other entries still work; the odd entry is kept on rewrite.
-      assertEquals(await store.list(), ["aws"]);
+      assert.deepStrictEqual(await store.list(), ["aws"]);
       await store.set("aws", { region: "y" });
       const after = JSON.parse(fs.readFileSync(file, "utf8"));
-      assertEquals(after, {
+      assert.deepStrictEqual(after, {
         credentials: { huggingface: SECRET, aws: { region: "y" } },
         tokens: 5,
       });
@@ -254,11 +268,14 @@ Deno.test("file store reports a directory in place of the file", async () => {
     fs.writeFileSync(path.join(file, "keep"), "x");
     const store = new FileBackend({ path: file });
     const err = await assertUnavailable(store.get("aws"), /^is a directory$/);
-    assertEquals(formatError(err), `credkit: Cannot read credentials file ${file}: is a directory`);
+    assert.deepStrictEqual(
+      formatError(err),
+      `credkit: Cannot read credentials file ${file}: is a directory`,
+    );
     await assertUnavailable(store.list(), /is a directory/);
     await assertUnavailable(store.set("aws", { region: "x" }), /is a directory/);
     await assertUnavailable(store.remove("aws"), /is a directory/);
-    assertEquals(fs.readdirSync(file), ["keep"]);
+    assert.deepStrictEqual(fs.readdirSync(file), ["keep"]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -274,7 +291,7 @@ Deno.test("file store reports a path it cannot reach (a parent is a file)", asyn
     await assertUnavailable(store.list(), /a parent of the path is not a directory/);
     const err = await assertUnavailable(store.set("aws", { region: "x" }), /not a directory/);
     assert(err.what.includes(parent), err.what);
-    assertEquals(fs.readFileSync(parent, "utf8"), "x");
+    assert.deepStrictEqual(fs.readFileSync(parent, "utf8"), "x");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -314,7 +331,7 @@ function callAsNobody(op: string, file: string, entry: string): Record<string, u
   }).outputSync();
   const stdout = new TextDecoder().decode(out.stdout);
   const stderr = new TextDecoder().decode(out.stderr);
-  assertNoSecret(stdout + stderr, [SECRET]);
+  assertNoSecrets(stdout + stderr, [SECRET]);
   assert(out.success, `fixture failed: ${stderr}`);
   return JSON.parse(stdout);
 }
@@ -339,18 +356,18 @@ Deno.test({
         fs.chmodSync(file, 0o600);
         for (const op of ["get", "list"]) {
           const got = callAsNobody(op, file, "hf");
-          assertEquals(got.ok, false);
-          assertEquals(got.kind, "store_unavailable");
-          assertEquals(got.why, "permission denied");
-          assertEquals(
+          assert.deepStrictEqual(got.ok, false);
+          assert.deepStrictEqual(got.kind, "store_unavailable");
+          assert.deepStrictEqual(got.why, "permission denied");
+          assert.deepStrictEqual(
             got.message,
             `credkit: Cannot read credentials file ${file}: permission denied`,
           );
         }
         const set = callAsNobody("set", file, "hf");
-        assertEquals([set.ok, set.kind], [false, "store_unavailable"]);
+        assert.deepStrictEqual([set.ok, set.kind], [false, "store_unavailable"]);
       }
-      assertEquals(await new FileBackend({ path: file }).get("hf"), { token: SECRET });
+      assert.deepStrictEqual(await new FileBackend({ path: file }).get("hf"), { token: SECRET });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -366,9 +383,9 @@ Deno.test("file store round-trips a 1 MB value with awkward characters", async (
     const store = new FileBackend({ path: file });
     await store.set("big", { value: big, "field with spaces/ü": "x" });
     const got = await new FileBackend({ path: file }).get("big");
-    assertEquals(got?.value.length, big.length);
+    assert.deepStrictEqual(got?.value.length, big.length);
     assert(got?.value === big, "the 1 MB value came back changed");
-    assertEquals(got?.["field with spaces/ü"], "x");
+    assert.deepStrictEqual(got?.["field with spaces/ü"], "x");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -378,12 +395,12 @@ Deno.test("filePermissionWarning and fileStoreInfo describe the file", () => {
   const dir = tempDir();
   try {
     const file = path.join(dir, "credentials.json");
-    assertEquals(filePermissionWarning(file), undefined);
-    assertEquals(fileStoreInfo(file), { path: file, exists: false });
+    assert.deepStrictEqual(filePermissionWarning(file), undefined);
+    assert.deepStrictEqual(fileStoreInfo(file), { path: file, exists: false });
     fs.writeFileSync(file, "{}", { mode: 0o600 });
     fs.chmodSync(file, 0o600);
-    assertEquals(filePermissionWarning(file), undefined);
-    assertEquals(fileStoreInfo(file), { path: file, exists: true, mode: 0o600 });
+    assert.deepStrictEqual(filePermissionWarning(file), undefined);
+    assert.deepStrictEqual(fileStoreInfo(file), { path: file, exists: true, mode: 0o600 });
     fs.chmodSync(file, 0o640);
     const warning = filePermissionWarning(file);
     assert(warning !== undefined, "a group-readable file must be reported");
@@ -392,7 +409,7 @@ Deno.test("filePermissionWarning and fileStoreInfo describe the file", () => {
     assert(!warning.includes("\n"), "one line");
     fs.chmodSync(file, 0o602);
     assert(filePermissionWarning(file) !== undefined, "a world-writable file must be reported");
-    assertEquals(fileStoreInfo(file).mode, 0o602);
+    assert.deepStrictEqual(fileStoreInfo(file).mode, 0o602);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

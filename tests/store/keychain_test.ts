@@ -1,4 +1,5 @@
-import { assert, assertEquals, assertNoSecret, assertRejects } from "./_assert.ts";
+import assert from "node:assert/strict";
+import { assertNoSecrets, rejectsWith } from "../_helpers.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
@@ -33,11 +34,11 @@ async function cleanup(service: string): Promise<void> {
 }
 
 async function assertUnavailable(p: Promise<unknown>, why: RegExp): Promise<CredkitError> {
-  const err = await assertRejects(() => p, CredkitError);
-  assertEquals(err.kind, "store_unavailable");
-  assertEquals(err.exitCode, 4);
+  const err = await rejectsWith(() => p, CredkitError);
+  assert.deepStrictEqual(err.kind, "store_unavailable");
+  assert.deepStrictEqual(err.exitCode, 4);
   assert(why.test(err.why), `why "${err.why}" does not match ${why}`);
-  assertNoSecret(formatError(err), [SECRET]);
+  assertNoSecrets(formatError(err), [SECRET]);
   return err;
 }
 
@@ -50,24 +51,24 @@ keychainTest(keychain, "keychain set, get, list, remove", async () => {
   const service = uniqueService("basic");
   try {
     const store = new KeychainBackend({ service });
-    assertEquals(store.name, "keychain");
-    assertEquals(await store.get("github"), undefined);
-    assertEquals(await store.list(), []);
+    assert.deepStrictEqual(store.name, "keychain");
+    assert.deepStrictEqual(await store.get("github"), undefined);
+    assert.deepStrictEqual(await store.list(), []);
     await store.set("github", { token: SECRET });
     await store.set("aws", { access_key_id: "AKIA", secret_access_key: "s/k+", region: "x" });
-    assertEquals(await store.get("github"), { token: SECRET });
-    assertEquals(await new KeychainBackend({ service }).get("aws"), {
+    assert.deepStrictEqual(await store.get("github"), { token: SECRET });
+    assert.deepStrictEqual(await new KeychainBackend({ service }).get("aws"), {
       access_key_id: "AKIA",
       secret_access_key: "s/k+",
       region: "x",
     });
-    assertEquals(await store.list(), ["aws", "github"]);
+    assert.deepStrictEqual(await store.list(), ["aws", "github"]);
     await store.set("github", { token: "ghp_other" });
-    assertEquals(await store.get("github"), { token: "ghp_other" });
-    assertEquals(await store.remove("github"), true);
-    assertEquals(await store.remove("github"), false);
-    assertEquals(await store.get("github"), undefined);
-    assertEquals(await store.list(), ["aws"]);
+    assert.deepStrictEqual(await store.get("github"), { token: "ghp_other" });
+    assert.deepStrictEqual(await store.remove("github"), true);
+    assert.deepStrictEqual(await store.remove("github"), false);
+    assert.deepStrictEqual(await store.get("github"), undefined);
+    assert.deepStrictEqual(await store.list(), ["aws"]);
   } finally {
     await cleanup(service);
   }
@@ -77,10 +78,10 @@ keychainTest(keychain, "keychain update reads, changes and removes under one cha
   const service = uniqueService("update");
   try {
     const store = new KeychainBackend({ service });
-    assertEquals(await store.update("s3", (cur) => ({ ...cur, test_bucket: "b" })), {
+    assert.deepStrictEqual(await store.update("s3", (cur) => ({ ...cur, test_bucket: "b" })), {
       test_bucket: "b",
     });
-    assertEquals(await store.update("s3", (cur) => ({ ...cur, region: "r" })), {
+    assert.deepStrictEqual(await store.update("s3", (cur) => ({ ...cur, region: "r" })), {
       test_bucket: "b",
       region: "r",
     });
@@ -91,10 +92,10 @@ keychainTest(keychain, "keychain update reads, changes and removes under one cha
         () => store.update("counter", (cur) => ({ n: String(Number(cur?.n ?? "0") + 1) })),
       ),
     );
-    assertEquals(await store.get("counter"), { n: "20" });
-    assertEquals(await store.update("s3", () => undefined), undefined);
-    assertEquals(await store.update("counter", () => ({})), undefined);
-    assertEquals(await store.list(), []);
+    assert.deepStrictEqual(await store.get("counter"), { n: "20" });
+    assert.deepStrictEqual(await store.update("s3", () => undefined), undefined);
+    assert.deepStrictEqual(await store.update("counter", () => ({})), undefined);
+    assert.deepStrictEqual(await store.list(), []);
   } finally {
     await cleanup(service);
   }
@@ -109,9 +110,9 @@ keychainTest(keychain, "keychain keeps unusual entry names and values intact", a
       `line1\nline2\r\n"quoted" 'single' \`tick\` $HOME \\ \u0000 \u00e9 \u{1F511} \t end`;
     for (const name of names) await store.set(name, { token: value, "field with space": name });
     for (const name of names) {
-      assertEquals(await store.get(name), { token: value, "field with space": name });
+      assert.deepStrictEqual(await store.get(name), { token: value, "field with space": name });
     }
-    assertEquals(await store.list(), [...names].sort());
+    assert.deepStrictEqual(await store.list(), [...names].sort());
   } finally {
     await cleanup(service);
   }
@@ -136,16 +137,19 @@ keychainTest(keychain, "keychain keeps credentials and tokens in separate servic
   try {
     const creds = new KeychainBackend({ service });
     const tokens = new KeychainBackend({ service, namespace: "tokens" });
-    assertEquals(tokens.service, `${service}:tokens`);
+    assert.deepStrictEqual(tokens.service, `${service}:tokens`);
     await creds.set("supabase", { url: "https://x.supabase.co" });
     await tokens.set("supabase", { access_token: SECRET, refresh_token: "rt" });
-    assertEquals(await creds.get("supabase"), { url: "https://x.supabase.co" });
-    assertEquals(await tokens.get("supabase"), { access_token: SECRET, refresh_token: "rt" });
-    assertEquals(await creds.list(), ["supabase"]);
-    assertEquals(await tokens.list(), ["supabase"]);
+    assert.deepStrictEqual(await creds.get("supabase"), { url: "https://x.supabase.co" });
+    assert.deepStrictEqual(await tokens.get("supabase"), {
+      access_token: SECRET,
+      refresh_token: "rt",
+    });
+    assert.deepStrictEqual(await creds.list(), ["supabase"]);
+    assert.deepStrictEqual(await tokens.list(), ["supabase"]);
     await tokens.remove("supabase");
-    assertEquals(await tokens.list(), []);
-    assertEquals(await creds.get("supabase"), { url: "https://x.supabase.co" });
+    assert.deepStrictEqual(await tokens.list(), []);
+    assert.deepStrictEqual(await creds.get("supabase"), { url: "https://x.supabase.co" });
   } finally {
     await cleanup(service);
   }
@@ -156,13 +160,16 @@ keychainTest(keychain, "CREDKIT_KEYCHAIN_SERVICE chooses the keychain service", 
   try {
     const env = { CREDKIT_KEYCHAIN_SERVICE: service };
     const store = new KeychainBackend({ env });
-    assertEquals(store.service, service);
-    assertEquals(new KeychainBackend({ env, namespace: "tokens" }).service, `${service}:tokens`);
+    assert.deepStrictEqual(store.service, service);
+    assert.deepStrictEqual(
+      new KeychainBackend({ env, namespace: "tokens" }).service,
+      `${service}:tokens`,
+    );
     await store.set("huggingface", { token: SECRET });
     // The item is a plain keychain entry: service, account = entry, password = JSON.
     const { AsyncEntry } = await import("@napi-rs/keyring");
     const raw = new AsyncEntry(service, "huggingface", { linux: { store: "secret-service" } });
-    assertEquals(JSON.parse((await raw.getPassword()) ?? "null"), { token: SECRET });
+    assert.deepStrictEqual(JSON.parse((await raw.getPassword()) ?? "null"), { token: SECRET });
   } finally {
     await cleanup(service);
   }
@@ -185,10 +192,10 @@ keychainTest(
       );
       await assertUnavailable(store.get("array"), /not credkit JSON/);
       await assertUnavailable(store.update("legacy", (c) => c), /not credkit JSON/);
-      assertEquals(await store.list(), ["array", "legacy"]);
+      assert.deepStrictEqual(await store.list(), ["array", "legacy"]);
       // It can still be replaced or removed on purpose.
       await store.set("legacy", { token: "new" });
-      assertEquals(await store.get("legacy"), { token: "new" });
+      assert.deepStrictEqual(await store.get("legacy"), { token: "new" });
     } finally {
       await cleanup(service);
     }
@@ -197,7 +204,7 @@ keychainTest(
 
 keychainTest(keychain, "probeKeychain finds the keychain", async () => {
   const probe = await probeKeychain({ service: uniqueService("probe") });
-  assertEquals(probe, { available: true, backend: keychainBackendName() });
+  assert.deepStrictEqual(probe, { available: true, backend: keychainBackendName() });
 });
 
 // ---------------------------------------------------------------------------
@@ -241,7 +248,7 @@ async function callInSubprocess(
   clearTimeout(deadline);
   const wallMs = Date.now() - started;
   const output = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
-  assertNoSecret(output, [SECRET]);
+  assertNoSecrets(output, [SECRET]);
   assert(signal === null, `the subprocess hung and was killed after ${wallMs} ms: ${output}`);
   return { result: JSON.parse(new TextDecoder().decode(stdout)), wallMs, output };
 }
@@ -257,10 +264,13 @@ Deno.test({
     const runtimeDir = emptyRuntimeDir();
     try {
       const { result, wallMs } = await callInSubprocess({ XDG_RUNTIME_DIR: runtimeDir }, 5000);
-      assertEquals(result.ok, false);
-      assertEquals(result.kind, "store_unavailable");
-      assertEquals(result.why, "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)");
-      assertEquals(
+      assert.deepStrictEqual(result.ok, false);
+      assert.deepStrictEqual(result.kind, "store_unavailable");
+      assert.deepStrictEqual(
+        result.why,
+        "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
+      );
+      assert.deepStrictEqual(
         result.message,
         "credkit: Cannot reach the keychain: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set) (use --store file)",
       );
@@ -288,9 +298,9 @@ Deno.test({
         { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socketPath},guid=0123`, XDG_RUNTIME_DIR: dir },
         800,
       );
-      assertEquals(result.ok, false);
-      assertEquals(result.kind, "store_unavailable");
-      assertEquals(result.why, "the D-Bus session bus did not answer within 800 ms");
+      assert.deepStrictEqual(result.ok, false);
+      assert.deepStrictEqual(result.kind, "store_unavailable");
+      assert.deepStrictEqual(result.why, "the D-Bus session bus did not answer within 800 ms");
       assert(result.ms >= 750 && result.ms < 2500, `took ${result.ms} ms`);
     } finally {
       listener.close();
@@ -344,9 +354,9 @@ Deno.test({
         { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socketPath}`, XDG_RUNTIME_DIR: dir },
         3000,
       );
-      assertEquals(result.ok, false);
-      assertEquals(result.kind, "store_unavailable");
-      assertEquals(result.why, "no Secret Service provider on the session bus");
+      assert.deepStrictEqual(result.ok, false);
+      assert.deepStrictEqual(result.kind, "store_unavailable");
+      assert.deepStrictEqual(result.why, "no Secret Service provider on the session bus");
       assert(result.ms < 2000, `took ${result.ms} ms`);
     } finally {
       daemon.kill("SIGTERM");
@@ -419,7 +429,7 @@ Deno.test("a keychain call that never returns is cut off by the timeout", async 
     assert(took >= 140 && took < 1000, `took ${took} ms`);
   }
   const probe = await probeKeychain({ keyring: fakeKeyring({ hang: true }), timeoutMs: 100 });
-  assertEquals(probe, {
+  assert.deepStrictEqual(probe, {
     available: false,
     backend: keychainBackendName(),
     reason: "no answer within 100 ms",
@@ -435,7 +445,7 @@ Deno.test("keychain failures become short store_unavailable errors without secre
     new KeychainBackend({ keyring: noBus }).get("a"),
     /^no D-Bus session bus/,
   );
-  assertEquals(err.hint, "use --store file");
+  assert.deepStrictEqual(err.hint, "use --store file");
 
   const locked = fakeKeyring({
     rejectWith: () =>
@@ -452,7 +462,7 @@ Deno.test("keychain failures become short store_unavailable errors without secre
     new KeychainBackend({ keyring: leaky }).set("a", { token: SECRET }),
     /Invalid attribute/,
   );
-  assertNoSecret(leak.message + leak.why, [SECRET]);
+  assertNoSecrets(leak.message + leak.why, [SECRET]);
 
   const denied = fakeKeyring({ rejectWith: () => "org.freedesktop.DBus.Error.AccessDenied: nope" });
   await assertUnavailable(
@@ -465,12 +475,15 @@ Deno.test("keychain items are JSON objects; other content is refused", async () 
   const keyring = fakeKeyring();
   const store = new KeychainBackend({ keyring, service: "svc" });
   await store.set("aws", { region: "x", key: SECRET });
-  assertEquals(keyring.items.get("svc\0aws"), JSON.stringify({ region: "x", key: SECRET }));
+  assert.deepStrictEqual(
+    keyring.items.get("svc\0aws"),
+    JSON.stringify({ region: "x", key: SECRET }),
+  );
   keyring.items.set(
     "svc\0typed",
     JSON.stringify({ port: 1, on: true, nested: { a: 1 }, gone: null }),
   );
-  assertEquals(await store.get("typed"), { port: "1", on: "true", nested: '{"a":1}' });
+  assert.deepStrictEqual(await store.get("typed"), { port: "1", on: "true", nested: '{"a":1}' });
   for (const raw of [SECRET, `"${SECRET}"`, "null", "[1]"]) {
     keyring.items.set("svc\0bad", raw);
     await assertUnavailable(store.get("bad"), /^entry bad in keychain is not credkit JSON$/);
@@ -488,27 +501,33 @@ Deno.test("concurrent keychain updates in one process are serialized per entry",
         (i % 2 ? a : b).update("counter", (cur) => ({ n: String(Number(cur?.n ?? "0") + 1) })),
     ),
   );
-  assertEquals(await a.get("counter"), { n: "40" });
+  assert.deepStrictEqual(await a.get("counter"), { n: "40" });
   // A failing update does not block the ones after it.
-  await assertRejects(
+  await rejectsWith(
     () =>
       a.update("counter", () => {
         throw new Error("boom");
       }),
     Error,
   );
-  assertEquals(await b.update("counter", (cur) => ({ n: String(Number(cur?.n) + 1) })), {
+  assert.deepStrictEqual(await b.update("counter", (cur) => ({ n: String(Number(cur?.n) + 1) })), {
     n: "41",
   });
 });
 
 Deno.test("keychain service names", () => {
-  assertEquals(keychainServiceName({}), "credkit");
-  assertEquals(keychainServiceName({}, "tokens"), "credkit:tokens");
-  assertEquals(keychainServiceName({ CREDKIT_KEYCHAIN_SERVICE: "ck" }, "tokens"), "ck:tokens");
-  assertEquals(keychainServiceName({ CREDKIT_KEYCHAIN_SERVICE: "ck" }, "credentials", "x"), "x");
-  assertEquals(new KeychainBackend({ env: {} }).service, "credkit");
-  assertEquals(keychainBackendName("darwin"), "macos-keychain");
-  assertEquals(keychainBackendName("win32"), "windows-credential-manager");
-  assertEquals(keychainBackendName("linux"), "secret-service");
+  assert.deepStrictEqual(keychainServiceName({}), "credkit");
+  assert.deepStrictEqual(keychainServiceName({}, "tokens"), "credkit:tokens");
+  assert.deepStrictEqual(
+    keychainServiceName({ CREDKIT_KEYCHAIN_SERVICE: "ck" }, "tokens"),
+    "ck:tokens",
+  );
+  assert.deepStrictEqual(
+    keychainServiceName({ CREDKIT_KEYCHAIN_SERVICE: "ck" }, "credentials", "x"),
+    "x",
+  );
+  assert.deepStrictEqual(new KeychainBackend({ env: {} }).service, "credkit");
+  assert.deepStrictEqual(keychainBackendName("darwin"), "macos-keychain");
+  assert.deepStrictEqual(keychainBackendName("win32"), "windows-credential-manager");
+  assert.deepStrictEqual(keychainBackendName("linux"), "secret-service");
 });
