@@ -20,6 +20,7 @@ import { CredkitError } from "../errors.ts";
 import { describeFsError, describeJsonError, errnoCode } from "../fs_errors.ts";
 import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
 import { withFileLock } from "./lock.ts";
+import { isAlive } from "../process_signals.ts";
 
 /** Options for {@link FileBackend}. */
 export interface FileBackendOptions {
@@ -44,17 +45,6 @@ function fieldToString(value: Json): string | undefined {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (value === null) return undefined;
   return JSON.stringify(value);
-}
-
-/** The process with this pid exists (any user). */
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === "EPERM";
-  }
 }
 
 /**

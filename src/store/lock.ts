@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import process from "node:process";
 import { CredkitError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
+import { isAlive } from "../process_signals.ts";
 
 /** Options for {@link withFileLock}. */
 export interface LockOptions {
@@ -16,16 +17,6 @@ export interface LockOptions {
   timeoutMs?: number;
   /** Sleep between attempts, ms (default 15, jittered). */
   retryMs?: number;
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function tryAcquire(lockPath: string): boolean {

@@ -6,10 +6,10 @@
  * @module
  */
 import type { ChildProcess, spawn as nodeSpawn } from "node:child_process";
-import process from "node:process";
 import { exitCodeOf } from "./child.ts";
 import { StreamMasker } from "./mask.ts";
 import { resolveCommand } from "./resolve_command.ts";
+import { signalGroup } from "../process_signals.ts";
 
 /** Default cap on the captured output kept in memory (the tail is kept). */
 export const DEFAULT_MAX_CAPTURE = 1024 * 1024;
@@ -50,16 +50,6 @@ export interface CaptureResult {
   /** Why it could not be started, when it could not. */
   startError?: string;
   durationMs: number;
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch { /* gone */ }
-  }
 }
 
 /**
@@ -162,8 +152,8 @@ export async function runCaptured(opts: CaptureOptions): Promise<CaptureResult> 
       if (child.pid === undefined) return;
       const pid = child.pid;
       const stop = () => {
-        killGroup(pid, "SIGTERM");
-        const k = setTimeout(() => killGroup(pid, "SIGKILL"), KILL_GRACE_MS);
+        signalGroup(pid, "SIGTERM");
+        const k = setTimeout(() => signalGroup(pid, "SIGKILL"), KILL_GRACE_MS);
         child.once("exit", () => clearTimeout(k));
       };
       if (opts.timeoutMs !== undefined) {
@@ -188,7 +178,7 @@ export async function runCaptured(opts: CaptureOptions): Promise<CaptureResult> 
     },
   );
   // Nothing the command started outlives it.
-  if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
+  if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
   await Promise.race([relays, new Promise((r) => setTimeout(r, 1000))]);
   child.stdout?.destroy();
   child.stderr?.destroy();

@@ -20,6 +20,7 @@ import { StreamMasker } from "./mask.ts";
 import { resolveCommand } from "./resolve_command.ts";
 import { stdioWriter } from "./stdio_writer.ts";
 import { runtimeName } from "../runtime.ts";
+import { signalGroup } from "../process_signals.ts";
 
 /**
  * How the child's stdio is connected: `mask` pipes stdout and stderr through
@@ -103,24 +104,6 @@ function scrub(text: string, secrets: string[]): string {
     out = out.split(s).join("****");
   }
   return out;
-}
-
-/**
- * Sends `signal` to the process group `pgid`; falls back to the process
- * itself when the group does not exist yet (the child has not reached
- * `setsid`). Never throws.
- */
-function signalGroup(pgid: number, signal: NodeJS.Signals, fallbackToPid: boolean): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    if (!fallbackToPid) return;
-    try {
-      process.kill(pgid, signal);
-    } catch {
-      // already gone
-    }
-  }
 }
 
 /**

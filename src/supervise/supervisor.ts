@@ -25,6 +25,7 @@ import {
   type ServerState,
   writeServerState,
 } from "./server_state.ts";
+import { signalGroup } from "../process_signals.ts";
 
 /** A crash within this many ms of starting counts as a quick crash. */
 export const QUICK_CRASH_MS = 10_000;
@@ -98,17 +99,6 @@ function seconds(ms: number): string {
  */
 export function backoffDelay(n: number, policy: ServerDef["restart"]): number {
   return Math.min(policy.backoffMs * 2 ** Math.max(0, n - 1), policy.maxBackoffMs);
-}
-
-/** Kills a process group, falling back to the process itself. */
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch { /* gone */ }
-  }
 }
 
 /**
@@ -468,7 +458,7 @@ function startInstance(
   return {
     exited: exited.then(async (e) => {
       // Nothing the server started outlives it.
-      if (pid) killGroup(pid, "SIGKILL");
+      if (pid) signalGroup(pid, "SIGKILL");
       await Promise.race([Promise.all(relays), new Promise((r) => setTimeout(r, 1000))]);
       return e;
     }),
@@ -478,11 +468,11 @@ function startInstance(
         await exited;
         return;
       }
-      if (pid) killGroup(pid, "SIGTERM");
-      const killer = setTimeout(() => pid && killGroup(pid, "SIGKILL"), timeoutMs);
+      if (pid) signalGroup(pid, "SIGTERM");
+      const killer = setTimeout(() => pid && signalGroup(pid, "SIGKILL"), timeoutMs);
       await exited;
       clearTimeout(killer);
-      if (pid) killGroup(pid, "SIGKILL");
+      if (pid) signalGroup(pid, "SIGKILL");
       await Promise.race([Promise.all(relays), new Promise((r) => setTimeout(r, 1000))]);
     },
   };
