@@ -70,8 +70,8 @@ async function main(): Promise<number> {
 }
 
 // No top-level await: the binary is compiled to bytecode, which needs none.
-main().then((code) => {
-  // Let stdout drain before leaving; a pending keychain handle must not keep us alive.
-  if (io.wroteStdout()) process.stdout.write("", () => process.exit(code));
-  else process.exit(code);
+main().then(async (code) => {
+  // Leave once stdout is written out: a pending keychain handle must not keep us alive.
+  await io.stdoutFlushed();
+  process.exit(code);
 });

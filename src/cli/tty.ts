@@ -54,18 +54,30 @@ export function promptLine(question: string, hidden: boolean): Promise<string> {
   });
 }
 
-/** The {@link Io} of the real process, and whether it wrote to stdout. */
-export function processIo(): Io & { wroteStdout(): boolean } {
+/** The {@link Io} of the real process, plus a way to wait until stdout is written out. */
+export function processIo(): Io & { stdoutFlushed(): Promise<void> } {
   // process.stdout and process.stdin are created on first access, which costs
   // start-up time: `run` never touches them.
-  let wrote = false;
+  let pending = 0;
+  let idle: (() => void) | undefined;
+  const settled = () => {
+    if (--pending === 0) idle?.();
+  };
   return {
-    wroteStdout: () => wrote,
+    // Resolves once every write has reached the OS (Bun may otherwise lose
+    // the tail of a large write when the process exits right after it).
+    stdoutFlushed: () =>
+      pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
+        idle = resolve;
+        process.stdout.once("error", () => resolve()); // EPIPE: the reader went away
+      }),
     out: (text) => {
-      wrote = true;
+      pending++;
       try {
-        process.stdout.write(text);
-      } catch { /* EPIPE: the reader went away */ }
+        process.stdout.write(text, settled);
+      } catch {
+        settled(); // EPIPE
+      }
     },
     err: (text) => {
       try {

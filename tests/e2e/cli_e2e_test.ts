@@ -135,3 +135,30 @@ for (const rt of runtimes()) {
     fs.rmSync(home, { recursive: true });
   });
 }
+
+for (const rt of runtimes()) {
+  Deno.test(`[${rt.name}] bad input: a 1 MB value round-trips; a directory in place of the file is exit 4`, async () => {
+    const home = tempHome();
+    const env = { CREDKIT_HOME: home, CREDKIT_STORE: "file", CI: "true" };
+    const big = "v".repeat(1024 * 1024);
+    const add = await credkit(rt, ["add", "storacha", "--stdin"], { env, stdin: big });
+    assert.equal(add.code, 0, add.err);
+    const get = await credkit(rt, ["get", "storacha.token"], { env });
+    assert.equal(get.out, big + "\n");
+    assert.ok(!add.err.includes(big.slice(0, 64)));
+
+    const other = tempHome();
+    fs.mkdirSync(join(other, "credentials.json"));
+    const dirEnv = { CREDKIT_HOME: other, CREDKIT_STORE: "file", CI: "true" };
+    const r = await credkit(rt, ["add", "storacha", "--stdin"], {
+      env: dirEnv,
+      stdin: "w3-secret-123456",
+    });
+    assert.equal(r.code, 4);
+    assert.match(r.err, /^credkit: Cannot read credentials file .*: is a directory/);
+    assert.equal(r.err.trim().split("\n").length, 1);
+    assert.ok(fs.statSync(join(other, "credentials.json")).isDirectory(), "left as it was");
+    fs.rmSync(home, { recursive: true });
+    fs.rmSync(other, { recursive: true });
+  });
+}
