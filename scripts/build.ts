@@ -1,8 +1,8 @@
 /**
  * Builds the single binary `dist/credkit`: `deno compile` when Deno can fetch
- * its compile runtime, otherwise `bun build --compile --bytecode` (works
- * offline, embeds the native keychain addon, and starts fast from precompiled
- * bytecode).
+ * its compile runtime, otherwise `bun build --compile --bytecode --splitting`
+ * (works offline, embeds the native keychain addon, and starts fast from
+ * precompiled bytecode, loading each command's code only when it runs).
  *
  * Usage: deno run -A scripts/build.ts [--bun-only]
  *
@@ -62,6 +62,11 @@ const ok = (!bunOnly &&
     "--compile",
     "--minify",
     "--bytecode",
+    // Each lazily loaded command becomes its own chunk inside the binary, so
+    // start-up reads only what the command needs (the MCP SDK, zod and the
+    // OAuth client cost ~13 ms when bundled into the entry chunk).
+    "--splitting",
+    "--format=esm",
     "main.ts",
     "--outfile",
     out,
