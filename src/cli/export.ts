@@ -5,9 +5,9 @@
  * @module
  */
 import * as fs from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { CredkitError, usageError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
+import { writeFileAtomic, writeFileExclusive } from "../fs_write.ts";
 import { formatDotenv } from "../format/dotenv.ts";
 import { formatGithubEnv } from "../format/github.ts";
 import { formatJson } from "../format/json.ts";
@@ -47,25 +47,8 @@ export function exportVars(resolved: Record<string, ResolvedService>): ExportVar
  */
 export function writeNewPrivateFile(path: string, text: string, force: boolean): void {
   try {
-    if (!force) {
-      const fd = fs.openSync(path, "wx", 0o600);
-      try {
-        fs.writeSync(fd, text);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return;
-    }
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    const fd = fs.openSync(tmp, "wx", 0o600);
-    try {
-      fs.writeSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, path);
+    if (force) writeFileAtomic(path, text, 0o600);
+    else writeFileExclusive(path, text, 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST" && !force) {
       throw new CredkitError(

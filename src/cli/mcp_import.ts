@@ -28,6 +28,7 @@ import type { ServiceDef } from "../catalog.ts";
 import { findConfigFile, loadConfig, parseConfig } from "../config.ts";
 import { CredkitError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
+import { writeFileAtomic } from "../fs_write.ts";
 import { defaultCredentialsFile } from "../paths.ts";
 import { isCompiled } from "../runtime.ts";
 import type { SecretBackend } from "../store/backend.ts";
@@ -405,43 +406,6 @@ function readJsonObject(
     throw new CredkitError("usage", `Cannot read ${what} ${path}`, "not a JSON object");
   }
   return { text, data };
-}
-
-/**
- * Replaces `path` atomically: a temporary file in the same directory (created
- * exclusively with `mode`), fsync, rename. A symbolic link is followed, so
- * the file it points to is replaced.
- *
- * @example
- * ```ts
- * writeFileAtomic("/p/.mcp.json", text, 0o644);
- * ```
- */
-export function writeFileAtomic(path: string, text: string, mode: number): void {
-  let target = path;
-  try {
-    target = fs.realpathSync(path);
-  } catch { /* a new file */ }
-  fs.mkdirSync(dirname(target), { recursive: true });
-  const tmp = join(
-    dirname(target),
-    `.${basename(target)}.credkit-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`,
-  );
-  const fd = fs.openSync(tmp, "wx", mode);
-  try {
-    try {
-      fs.writeSync(fd, text);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, target);
-  } catch (err) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch { /* already renamed or never written */ }
-    throw err;
-  }
 }
 
 /**

@@ -7,12 +7,12 @@
  *
  * @module
  */
-import * as fs from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import process from "node:process";
 import type { LoadedConfig } from "../config.ts";
 import { CredkitError, usageError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
+import { writeFileAtomic } from "../fs_write.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { runCaptured } from "../supervise/capture.ts";
 import { exitCodeOf } from "../supervise/child.ts";
@@ -258,12 +258,9 @@ function writeJunit(ctx: Context, file: string, results: BackendResult[]): void 
     message: r.reason || undefined,
     output: r.output || undefined,
   })));
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, xml, { mode: 0o644 });
-    fs.renameSync(tmp, path);
+    writeFileAtomic(path, xml, 0o644);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
     throw new CredkitError("error", `Cannot write JUnit report ${path}`, describeFsError(err));
   }
 }
