@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import process from "node:process";
 import { join, resolve } from "node:path";
 import { runCli } from "./src/cli/cli.ts";
@@ -16,7 +15,7 @@ import { BUILTIN_SERVICES } from "./src/catalog.ts";
 import type { LoadedConfig } from "./src/config.ts";
 import { findConfigFile } from "./src/config_find.ts";
 import { defaultCredentialsFile, stateDir } from "./src/paths.ts";
-import { commandLineArgs } from "./src/runtime.ts";
+import { commandLineArgs, defaultSpawn } from "./src/runtime.ts";
 import { FileBackend } from "./src/store/file.ts";
 import { KeychainBackend, probeKeychain } from "./src/store/keychain.ts";
 import { createStores } from "./src/store/stores.ts";
@@ -62,7 +61,7 @@ async function main(): Promise<number> {
         }),
         config: () => (config ??= loadProjectConfig(cwd, globals.config)),
         fetch: globalThis.fetch,
-        spawn,
+        spawn: defaultSpawn,
         stateDir: state,
       };
     },
@@ -71,7 +70,11 @@ async function main(): Promise<number> {
 
 // No top-level await: the binary is compiled to bytecode, which needs none.
 main().then(async (code) => {
-  // Leave once stdout is written out: a pending keychain handle must not keep us alive.
   await io.stdoutFlushed();
-  process.exit(code);
+  // Leaving through the event loop lets the runtime write out everything still
+  // buffered for stdout (Bun's write callbacks can fire before the bytes reach
+  // the pipe, and process.exit() would drop them). A keychain call that timed
+  // out may hold the loop open forever: then leave anyway.
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
 });

@@ -3,14 +3,15 @@
  *
  * @module
  */
-import { homedir } from "node:os";
+import process from "node:process";
 import { join } from "node:path";
 
 /** Environment lookup used for paths (tests pass their own). */
 export type Env = Record<string, string | undefined>;
 
 function home(env: Env): string {
-  return env.HOME || homedir();
+  // node:os is loaded only when HOME is not set.
+  return env.HOME || process.getBuiltinModule("node:os").homedir();
 }
 
 /**

@@ -4,7 +4,6 @@
  * @module
  */
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 
 /** Which runtime credkit is running on. */
 export type RuntimeName = "deno" | "bun" | "node";
@@ -29,8 +28,10 @@ export const isCompiled: boolean = (() => {
   return false;
 })();
 
-/** Path of main.ts when running from source. */
-export const mainModulePath: string = fileURLToPath(new URL("../main.ts", import.meta.url));
+/** Path of main.ts when running from source (computed on use: it needs node:url). */
+export function mainModulePath(): string {
+  return process.getBuiltinModule("node:url").fileURLToPath(new URL("../main.ts", import.meta.url));
+}
 
 /**
  * The argv that starts credkit itself again (for detached servers and
@@ -44,9 +45,9 @@ export const mainModulePath: string = fileURLToPath(new URL("../main.ts", import
  */
 export function selfCommand(): string[] {
   if (isCompiled) return [process.execPath];
-  if (runtimeName === "deno") return [g.Deno.execPath(), "run", "-A", mainModulePath];
-  if (runtimeName === "bun") return [process.execPath, mainModulePath];
-  return [process.execPath, "--experimental-strip-types", mainModulePath];
+  if (runtimeName === "deno") return [g.Deno.execPath(), "run", "-A", mainModulePath()];
+  if (runtimeName === "bun") return [process.execPath, mainModulePath()];
+  return [process.execPath, "--experimental-strip-types", mainModulePath()];
 }
 
 /** The command-line arguments after the program name. */
@@ -54,3 +55,21 @@ export function commandLineArgs(): string[] {
   if (runtimeName === "deno") return [...g.Deno.args];
   return process.argv.slice(2);
 }
+
+/**
+ * `node:child_process` spawn, loaded on first call: `run --no-mask` under Bun
+ * starts its child with `Bun.spawn` and never needs the module, which costs
+ * start-up time to load.
+ *
+ * @example
+ * ```ts
+ * const child = defaultSpawn("ls", ["-l"], { stdio: "inherit" });
+ * ```
+ */
+export const defaultSpawn: typeof import("node:child_process").spawn = ((
+  ...args: Parameters<typeof import("node:child_process").spawn>
+) =>
+  // deno-lint-ignore no-explicit-any
+  (process.getBuiltinModule("node:child_process").spawn as any)(
+    ...args,
+  )) as typeof import("node:child_process").spawn;

@@ -9,17 +9,13 @@
  *
  * @module
  */
-import { spawn as nodeSpawn } from "node:child_process";
 import type { ChildProcess, StdioOptions } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 import * as fs from "node:fs";
-import { McpRelay } from "./mcp_relay.ts";
-import { StreamMasker } from "./mask.ts";
 import { resolveCommand } from "./resolve_command.ts";
-import { stdioWriter } from "./stdio_writer.ts";
-import { runtimeName } from "../runtime.ts";
+import { defaultSpawn, runtimeName } from "../runtime.ts";
 import { signalGroup } from "../process_signals.ts";
 import { bunApi, spawnInheritWithBun } from "./bun_spawn.ts";
 
@@ -79,7 +75,7 @@ export interface RunChildOptions {
   /** Called once the child has started, with its pid (also its process group id). */
   onSpawn?: (pid: number) => void;
   /** Spawn function; default `node:child_process` spawn. */
-  spawn?: typeof nodeSpawn;
+  spawn?: typeof defaultSpawn;
   /**
    * After a SIGTERM was forwarded, how long the child's group may take to exit
    * before it is killed with SIGKILL. Default {@link DEFAULT_KILL_GRACE_MS};
@@ -89,7 +85,7 @@ export interface RunChildOptions {
 }
 
 /**
- * A chunk transformer: {@link StreamMasker} or {@link McpRelay}. `pushv`,
+ * A chunk transformer: the masker or the MCP relay. `pushv`,
  * where present, returns the output as pieces without copying them together.
  */
 interface ChunkTransform {
@@ -330,7 +326,7 @@ export async function runChild(opts: RunChildOptions): Promise<number> {
   const { command, args, env, mode } = opts;
   const secrets = opts.secrets.filter((s) => s.length > 0);
   const cwd = opts.cwd ?? process.cwd();
-  const spawn = opts.spawn ?? nodeSpawn;
+  const spawn = opts.spawn ?? defaultSpawn;
   const killGraceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const fail = (why: string, code: number): number => {
     const line = `credkit: cannot run ${command}: ${why}\n`;
@@ -367,6 +363,20 @@ export async function runChild(opts: RunChildOptions): Promise<number> {
     pipeOut ? "pipe" : "inherit",
     pipeErr ? "pipe" : "inherit",
   ];
+
+  // The masker and the stdio writers are loaded only when output is piped:
+  // `--no-mask` starts faster without them.
+  const piping = pipeOut || pipeErr
+    ? await Promise.all([
+      import("./mask.ts"),
+      import("./mcp_relay.ts"),
+      import("./stdio_writer.ts"),
+    ]).then(([mask, relay, writer]) => ({
+      StreamMasker: mask.StreamMasker,
+      McpRelay: relay.McpRelay,
+      stdioWriter: writer.stdioWriter,
+    }))
+    : undefined;
 
   function spawnFailure(err: unknown): number {
     const code = spawnErrorCode(err);
@@ -428,7 +438,9 @@ export async function runChild(opts: RunChildOptions): Promise<number> {
   try {
     let child: ChildProcess;
     // Plain inherited stdio under Bun: Bun.spawn starts the child faster.
-    const bun = spawn === nodeSpawn && !pipeOut && !pipeErr && !opts.stdin ? bunApi() : undefined;
+    const bun = spawn === defaultSpawn && !pipeOut && !pipeErr && !opts.stdin
+      ? bunApi()
+      : undefined;
     try {
       child = bun
         ? spawnInheritWithBun(bun, resolved.path, args, { cwd, env, argv0: command })
@@ -472,18 +484,18 @@ export async function runChild(opts: RunChildOptions): Promise<number> {
       ? signalWritersPolicy(() => (exited ? undefined : group))
       : closeReadEnd;
     const relays: Promise<void>[] = [];
-    if (child.stdout) {
-      const dst = opts.stdout ?? stdioWriter("stdout");
+    if (child.stdout && piping) {
+      const dst = opts.stdout ?? piping.stdioWriter("stdout");
       const transform = mode === "inherit"
         ? null
         : mode === "mcp"
-        ? new McpRelay(secrets)
-        : new StreamMasker(secrets);
+        ? new piping.McpRelay(secrets)
+        : new piping.StreamMasker(secrets);
       relays.push(relay(child.stdout, transform, dst, childExited, onBroken));
     }
-    if (child.stderr) {
-      const dst = opts.stderr ?? stdioWriter("stderr");
-      const transform = mode === "inherit" ? null : new StreamMasker(secrets);
+    if (child.stderr && piping) {
+      const dst = opts.stderr ?? piping.stdioWriter("stderr");
+      const transform = mode === "inherit" ? null : new piping.StreamMasker(secrets);
       relays.push(relay(child.stderr, transform, dst, childExited, onBroken));
     }
     const input = opts.stdin;
