@@ -73,8 +73,8 @@ main().then(async (code) => {
   await io.stdoutFlushed();
   // Leaving through the event loop lets the runtime write out everything still
   // buffered for stdout (Bun's write callbacks can fire before the bytes reach
-  // the pipe, and process.exit() would drop them). A keychain call that timed
-  // out may hold the loop open forever: then leave anyway.
+  // the pipe, and process.exit() would drop them). A timer or a keychain call
+  // still pending must not delay the exit: leave shortly anyway.
   process.exitCode = code;
-  setTimeout(() => process.exit(code), 2000).unref();
+  setTimeout(() => process.exit(code), 250).unref();
 });

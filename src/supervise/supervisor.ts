@@ -27,6 +27,13 @@ import {
 } from "./server_state.ts";
 import { signalGroup } from "../process_signals.ts";
 
+/** Waits for `promise`, at most `ms`; the timer never outlives the wait. */
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
 /** A crash within this many ms of starting counts as a quick crash. */
 export const QUICK_CRASH_MS = 10_000;
 /** Without a `ready` check, a server that survives this long counts as ready. */
@@ -443,9 +450,19 @@ function startInstance(
     (async () => {
       while (alive && !isReady) {
         try {
-          const res = await opts.fetch(url, { signal: AbortSignal.timeout(1000) });
-          await res.body?.cancel().catch(() => {});
-          if (res.ok) becomeReady();
+          // No keep-alive and no pending timer: neither may hold the process open later.
+          const abort = new AbortController();
+          const timer = setTimeout(() => abort.abort(), 1000);
+          try {
+            const res = await opts.fetch(url, {
+              signal: abort.signal,
+              headers: { connection: "close" },
+            });
+            await res.body?.cancel().catch(() => {});
+            if (res.ok) becomeReady();
+          } finally {
+            clearTimeout(timer);
+          }
         } catch { /* not listening yet */ }
         if (!isReady && alive) await new Promise((r) => setTimeout(r, READY_POLL_MS));
       }
@@ -459,7 +476,7 @@ function startInstance(
     exited: exited.then(async (e) => {
       // Nothing the server started outlives it.
       if (pid) signalGroup(pid, "SIGKILL");
-      await Promise.race([Promise.all(relays), new Promise((r) => setTimeout(r, 1000))]);
+      await settleWithin(Promise.all(relays), 1000);
       return e;
     }),
     wasReady: () => isReady,
@@ -473,7 +490,7 @@ function startInstance(
       await exited;
       clearTimeout(killer);
       if (pid) signalGroup(pid, "SIGKILL");
-      await Promise.race([Promise.all(relays), new Promise((r) => setTimeout(r, 1000))]);
+      await settleWithin(Promise.all(relays), 1000);
     },
   };
 }
