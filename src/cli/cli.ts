@@ -142,12 +142,20 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
     if (store !== undefined && store !== "keychain" && store !== "file") {
       throw usageError("Invalid store", `"${store}" is not keychain or file`);
     }
+    let noInput: boolean | undefined;
     const globals: Globals = {
       store: store as Globals["store"],
       file: v.file as string | undefined,
       config: v.config as string | undefined,
       json: Boolean(v.json),
-      noInput: impliedNoInput(Boolean(v["no-input"]), io.stdinIsTTY, host.env),
+      // Asked on first use: telling whether stdin is a terminal loads node:tty,
+      // which `run` never needs.
+      get noInput() {
+        return (noInput ??= impliedNoInput(Boolean(v["no-input"]), io.stdinIsTTY, host.env));
+      },
+      set noInput(value: boolean) {
+        noInput = value;
+      },
       quiet: Boolean(v.quiet),
       verbose: Boolean(v.verbose),
     };

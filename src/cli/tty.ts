@@ -5,7 +5,6 @@
  * @module
  */
 import process from "node:process";
-import { isatty } from "node:tty";
 import type { Io } from "./context.ts";
 
 /** Reads all of stdin as UTF-8. */
@@ -59,6 +58,7 @@ export function processIo(): Io & { stdoutFlushed(): Promise<void> } {
   // process.stdout and process.stdin are created on first access, which costs
   // start-up time: `run` never touches them.
   let pending = 0;
+  let stdinIsTTY: boolean | undefined;
   let idle: (() => void) | undefined;
   const settled = () => {
     if (--pending === 0) idle?.();
@@ -84,7 +84,10 @@ export function processIo(): Io & { stdoutFlushed(): Promise<void> } {
         process.stderr.write(text);
       } catch { /* EPIPE */ }
     },
-    stdinIsTTY: isatty(0),
+    // node:tty is loaded only when a command asks.
+    get stdinIsTTY() {
+      return (stdinIsTTY ??= process.getBuiltinModule("node:tty").isatty(0));
+    },
     readStdin: readAllStdin,
     prompt: (q, o) => promptLine(q, o?.hidden ?? false),
   };
