@@ -122,3 +122,23 @@ export async function rejectsWith<T extends Error>(
   }
   assert.fail(`expected a rejection with ${cls.name}`);
 }
+
+/**
+ * Cuts `input` at the given positions (taken modulo its length + 1), for
+ * feeding a stream transformer arbitrary chunk boundaries.
+ *
+ * @example
+ * ```ts
+ * cut(new Uint8Array(10), [3, 7]); // chunks of 3, 4 and 3 bytes
+ * ```
+ */
+export function cut(input: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (const p of [...points, input.length]) {
+    parts.push(input.subarray(from, p));
+    from = p;
+  }
+  return parts;
+}

@@ -43,3 +43,31 @@ export async function cli(argv: string[], options: TestContextOptions = {}): Pro
   const err = first.captured.err + (t === first ? "" : t.captured.err);
   return { code, out: first.captured.out, err, backends: t.backends, prompts: first.prompts };
 }
+
+/**
+ * Runs `credkit <argv>` in an existing test context (its stores and files
+ * persist across calls), with that call's output.
+ *
+ * @example
+ * ```ts
+ * const t = makeTestContext();
+ * const r = await cliWith(t, ["tool", "list"]);
+ * ```
+ */
+export async function cliWith(
+  t: ReturnType<typeof makeTestContext>,
+  argv: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  t.captured.out = "";
+  t.captured.err = "";
+  const code = await runCli(argv, {
+    io: t.ctx.io,
+    env: t.ctx.env,
+    commands: COMMANDS,
+    makeContext: (globals) => {
+      t.ctx.globals = globals;
+      return t.ctx;
+    },
+  });
+  return { code, out: t.captured.out, err: t.captured.err };
+}

@@ -2,8 +2,6 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../../src/cli/cli.ts";
-import { COMMANDS } from "../../src/cli/commands.ts";
 import {
   isSecretVariable,
   isWrapped,
@@ -14,6 +12,7 @@ import { BUILTIN_SERVICES } from "../../src/catalog.ts";
 import { loadConfig } from "../../src/config.ts";
 import { assertNoSecrets, makeTestContext } from "../_helpers.ts";
 import { baseEnv, credkitArgv, ROOT, spawnCapture } from "./_spawn.ts";
+import { cliWith } from "./_cli.ts";
 
 const GH = "ghp_desktop0123456789abcdefghijkl";
 const BRAVE = "BSAbrave0123456789abcdef";
@@ -72,21 +71,6 @@ function projectConfig(printer: string[]) {
       },
     },
   };
-}
-
-async function cliIn(t: ReturnType<typeof makeTestContext>, argv: string[]) {
-  t.captured.out = "";
-  t.captured.err = "";
-  const code = await runCli(argv, {
-    io: t.ctx.io,
-    env: t.ctx.env,
-    commands: COMMANDS,
-    makeContext: (globals) => {
-      t.ctx.globals = globals;
-      return t.ctx;
-    },
-  });
-  return { code, out: t.captured.out, err: t.captured.err };
 }
 
 Deno.test("secret classification and naming", () => {
@@ -165,7 +149,7 @@ Deno.test("mcp import of a Claude Desktop config (memory stores)", async () => {
     const t = makeTestContext({ cwd: root, env: { CREDKIT_HOME: join(root, "home") } });
 
     // Dry run: prints the new config, secrets masked, writes nothing.
-    const dry = await cliIn(t, [
+    const dry = await cliWith(t, [
       "--config",
       credkitJson,
       "mcp",
@@ -187,7 +171,7 @@ Deno.test("mcp import of a Claude Desktop config (memory stores)", async () => {
     assert.equal(fs.existsSync(file + ".credkit-backup"), false);
     assert.deepEqual(await t.backends.get("keychain:credentials")!.list(), []);
 
-    const r = await cliIn(t, [
+    const r = await cliWith(t, [
       "--config",
       credkitJson,
       "mcp",
@@ -231,7 +215,7 @@ Deno.test("mcp import of a Claude Desktop config (memory stores)", async () => {
 
     // Rerun: a no-op.
     const cfgText = fs.readFileSync(credkitJson, "utf8");
-    const rerun = await cliIn(t, [
+    const rerun = await cliWith(t, [
       "--config",
       credkitJson,
       "mcp",
@@ -256,12 +240,12 @@ Deno.test("mcp import refuses a file that is not an MCP config, without quoting 
     const file = join(root, ".mcp.json");
     fs.writeFileSync(file, `{"mcpServers": {"x": {"env": {"TOKEN": "${GH}"}}`);
     const t = makeTestContext({ cwd: root });
-    const r = await cliIn(t, ["mcp", "import"]);
+    const r = await cliWith(t, ["mcp", "import"]);
     assert.equal(r.code, 2);
     assert.match(r.err, /not valid JSON/);
     assertNoSecrets(r.err, [GH]);
     fs.writeFileSync(file, `{"other": 1}`);
-    assert.match((await cliIn(t, ["mcp", "import", file])).err, /no "mcpServers"/);
+    assert.match((await cliWith(t, ["mcp", "import", file])).err, /no "mcpServers"/);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../../src/cli/cli.ts";
 import { authStoreFromContext } from "../../src/cli/auth.ts";
-import { COMMANDS } from "../../src/cli/commands.ts";
 import { assertNoSecrets, makeTestContext } from "../_helpers.ts";
 import { startTestApi } from "../executor/_server.ts";
+import { cliWith } from "./_cli.ts";
 
 const TOKEN = "at-cli-token-0123456789abcdef";
 const KEY = "key-cli-secret-0123456789";
@@ -43,21 +42,6 @@ function project(base: string) {
   return { root, config };
 }
 
-async function run(argv: string[], t: ReturnType<typeof makeTestContext>) {
-  t.captured.out = "";
-  t.captured.err = "";
-  const code = await runCli(argv, {
-    io: t.ctx.io,
-    env: t.ctx.env,
-    commands: COMMANDS,
-    makeContext: (globals) => {
-      t.ctx.globals = globals;
-      return t.ctx;
-    },
-  });
-  return { code, out: t.captured.out, err: t.captured.err };
-}
-
 Deno.test("credkit tool list / run", async (t) => {
   const api = await startTestApi();
   const { root, config } = project(api.base);
@@ -70,10 +54,10 @@ Deno.test("credkit tool list / run", async (t) => {
     });
 
     await t.step("list shows the tool and its actions; --json too", async () => {
-      const r = await run(["tool", "list"], tc);
+      const r = await cliWith(tc, ["tool", "list"]);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /registry\s+myapi\s+search upload\(registry:write\)\s+Registry/);
-      const j = await run(["tool", "list", "--json"], tc);
+      const j = await cliWith(tc, ["tool", "list", "--json"]);
       const parsed = JSON.parse(j.out);
       assert.equal(parsed.tools[0].id, "registry");
       assert.deepEqual(parsed.tools[0].actions, { search: null, upload: "registry:write" });
@@ -81,10 +65,15 @@ Deno.test("credkit tool list / run", async (t) => {
     });
 
     await t.step("run without sign-in → exit 3 and the sign-in hint", async () => {
-      const r = await run(
-        ["tool", "run", "registry", "--action", "upload", "--param", "name=x"],
-        tc,
-      );
+      const r = await cliWith(tc, [
+        "tool",
+        "run",
+        "registry",
+        "--action",
+        "upload",
+        "--param",
+        "name=x",
+      ]);
       assert.equal(r.code, 3);
       const result = JSON.parse(r.out);
       assert.equal(result.metadata.auth_required, true);
@@ -98,20 +87,17 @@ Deno.test("credkit tool list / run", async (t) => {
         scopes: ["registry:write"],
       });
       api.requests.length = 0;
-      const r = await run(
-        [
-          "tool",
-          "run",
-          "registry",
-          "--action",
-          "upload",
-          "--param",
-          "name=a=b",
-          "--param",
-          "limit=3",
-        ],
-        tc,
-      );
+      const r = await cliWith(tc, [
+        "tool",
+        "run",
+        "registry",
+        "--action",
+        "upload",
+        "--param",
+        "name=a=b",
+        "--param",
+        "limit=3",
+      ]);
       assert.equal(r.code, 0, r.err);
       assert.equal(api.requests[0].headers.authorization, `Bearer ${TOKEN}`);
       assert.deepEqual(JSON.parse(api.requests[0].body), { name: "a=b", limit: 3 });
@@ -123,19 +109,19 @@ Deno.test("credkit tool list / run", async (t) => {
 
     await t.step("bad parameters → exit 2; unknown tool → exit 2", async () => {
       assert.equal(
-        (await run(["tool", "run", "registry", "--param", "limit=x", "--param", "name=y"], tc))
+        (await cliWith(tc, ["tool", "run", "registry", "--param", "limit=x", "--param", "name=y"]))
           .code,
         2,
       );
       assert.equal(
-        (await run(["tool", "run", "registry", "--param", "GITHUB_TOKEN=y"], tc)).code,
+        (await cliWith(tc, ["tool", "run", "registry", "--param", "GITHUB_TOKEN=y"])).code,
         2,
       );
-      assert.equal((await run(["tool", "run", "registry", "--action", "search"], tc)).code, 2);
-      const unknown = await run(["tool", "run", "nope"], tc);
+      assert.equal((await cliWith(tc, ["tool", "run", "registry", "--action", "search"])).code, 2);
+      const unknown = await cliWith(tc, ["tool", "run", "nope"]);
       assert.equal(unknown.code, 2);
       assert.match(unknown.err, /Unknown tool "nope".*known tools: registry/);
-      assert.equal((await run(["tool", "frobnicate"], tc)).code, 2);
+      assert.equal((await cliWith(tc, ["tool", "frobnicate"])).code, 2);
     });
 
     await t.step("an HTTP failure → exit 1", async () => {
@@ -148,13 +134,13 @@ Deno.test("credkit tool list / run", async (t) => {
           config: { url: "${MYAPI_URL}/status/500" },
         }),
       );
-      const r = await run(["tool", "run", "broken"], tc);
+      const r = await cliWith(tc, ["tool", "run", "broken"]);
       assert.equal(r.code, 1);
       assert.equal(JSON.parse(r.out).status, 500);
     });
 
     await t.step("--tools-dir that does not exist is an error", async () => {
-      const r = await run(["tool", "list", "--tools-dir", join(root, "nowhere")], tc);
+      const r = await cliWith(tc, ["tool", "list", "--tools-dir", join(root, "nowhere")]);
       assert.equal(r.code, 2);
       assert.match(r.err, /no such directory/);
     });

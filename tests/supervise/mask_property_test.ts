@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { maskPatterns, maskString, StreamMasker } from "../../src/supervise/mask.ts";
+import { cut } from "../_helpers.ts";
 
 const te = new TextEncoder();
 const REPLACEMENT = te.encode("****");
@@ -29,18 +30,6 @@ function referenceMask(input: Uint8Array, patterns: Uint8Array[]): Uint8Array {
 
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
   return Buffer.from(haystack).indexOf(Buffer.from(needle)) !== -1;
-}
-
-/** Cuts `input` at the given positions (taken modulo its length). */
-function cut(input: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const p of [...points, input.length]) {
-    parts.push(input.subarray(from, p));
-    from = p;
-  }
-  return parts;
 }
 
 /** Pushes the parts (with `push`, or `pushv` when `vectored`), checking the hold-back bound. */

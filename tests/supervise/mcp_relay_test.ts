@@ -3,6 +3,7 @@ import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { maskPatterns, maskString, StreamMasker } from "../../src/supervise/mask.ts";
 import { McpRelay } from "../../src/supervise/mcp_relay.ts";
+import { cut } from "../_helpers.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -15,17 +16,6 @@ function relayAll(
   const outs = parts.map((p) => td.decode(r.push(typeof p === "string" ? te.encode(p) : p)));
   outs.push(td.decode(r.flush()));
   return { outs, all: outs.join("") };
-}
-
-function cut(input: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const p of [...points, input.length]) {
-    parts.push(input.subarray(from, p));
-    from = p;
-  }
-  return parts;
 }
 
 const SECRET = "sk-live-0123456789";
