@@ -15,7 +15,7 @@ import { BUILTIN_SERVICES } from "./src/catalog.ts";
 import type { LoadedConfig } from "./src/config.ts";
 import { findConfigFile } from "./src/config_find.ts";
 import { defaultCredentialsFile, stateDir } from "./src/paths.ts";
-import { commandLineArgs, defaultSpawn } from "./src/runtime.ts";
+import { commandLineArgs, defaultSpawn, exitThroughEventLoop } from "./src/runtime.ts";
 import { FileBackend } from "./src/store/file.ts";
 import { KeychainBackend, probeKeychain } from "./src/store/keychain.ts";
 import { createStores } from "./src/store/stores.ts";
@@ -71,10 +71,5 @@ async function main(): Promise<number> {
 // No top-level await: the binary is compiled to bytecode, which needs none.
 main().then(async (code) => {
   await io.stdoutFlushed();
-  // Leaving through the event loop lets the runtime write out everything still
-  // buffered for stdout (Bun's write callbacks can fire before the bytes reach
-  // the pipe, and process.exit() would drop them). A timer or a keychain call
-  // still pending must not delay the exit: leave shortly anyway.
-  process.exitCode = code;
-  setTimeout(() => process.exit(code), 250).unref();
+  exitThroughEventLoop(code);
 });

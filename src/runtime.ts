@@ -73,3 +73,20 @@ export const defaultSpawn: typeof import("node:child_process").spawn = ((
   (process.getBuiltinModule("node:child_process").spawn as any)(
     ...args,
   )) as typeof import("node:child_process").spawn;
+
+/**
+ * Ends the process with `code` through the event loop, so the runtime writes
+ * out everything still buffered for stdout (Bun's write callbacks can fire
+ * before the bytes reach the pipe, and `process.exit()` would drop them). A
+ * timer or a keychain call still pending must not delay the exit: after
+ * `fallbackMs` the process leaves anyway.
+ *
+ * @example
+ * ```ts
+ * exitThroughEventLoop(await main());
+ * ```
+ */
+export function exitThroughEventLoop(code: number, fallbackMs = 250): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), fallbackMs).unref();
+}

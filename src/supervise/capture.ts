@@ -10,6 +10,7 @@ import { exitCodeOf } from "./child.ts";
 import { StreamMasker } from "./mask.ts";
 import { resolveCommand } from "./resolve_command.ts";
 import { signalGroup } from "../process_signals.ts";
+import { settleWithin } from "./settle.ts";
 
 /** Default cap on the captured output kept in memory (the tail is kept). */
 export const DEFAULT_MAX_CAPTURE = 1024 * 1024;
@@ -179,7 +180,7 @@ export async function runCaptured(opts: CaptureOptions): Promise<CaptureResult> 
   );
   // Nothing the command started outlives it.
   if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
-  await Promise.race([relays, new Promise((r) => setTimeout(r, 1000))]);
+  await settleWithin(relays, 1000);
   child.stdout?.destroy();
   child.stderr?.destroy();
   let total = 0;

@@ -26,13 +26,7 @@ import {
   writeServerState,
 } from "./server_state.ts";
 import { signalGroup } from "../process_signals.ts";
-
-/** Waits for `promise`, at most `ms`; the timer never outlives the wait. */
-async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}
+import { settleWithin } from "./settle.ts";
 
 /** A crash within this many ms of starting counts as a quick crash. */
 export const QUICK_CRASH_MS = 10_000;
