@@ -45,3 +45,20 @@ export function stateDir(env: Env): string {
   const state = env.XDG_STATE_HOME || join(home(env), ".local", "state");
   return join(state, "credkit");
 }
+
+/**
+ * The user config, always loaded and trusted: `$CREDKIT_HOME/credkit.json`,
+ * else `$XDG_CONFIG_HOME/credkit/credkit.json`, else
+ * `~/.config/credkit/credkit.json`. `mcp import` declares the services it
+ * creates here.
+ *
+ * @example
+ * ```ts
+ * userConfigFile({ CREDKIT_HOME: "/tmp/ck" }); // "/tmp/ck/credkit.json"
+ * ```
+ */
+export function userConfigFile(env: Env): string {
+  if (env.CREDKIT_HOME) return join(env.CREDKIT_HOME, "credkit.json");
+  const config = env.XDG_CONFIG_HOME || join(home(env), ".config");
+  return join(config, "credkit", "credkit.json");
+}
