@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { maskMessage } from "../mask/policy.ts";
 
 /**
  * Seconds to wait according to a `Retry-After` header (delta-seconds or an
@@ -24,9 +25,10 @@ export function retryAfterSeconds(headers: Headers, nowMs: number): number | und
 }
 
 /**
- * Removes every occurrence of the given secret values from `text`, folds it to
- * one line and caps its length, so that server-supplied text can go into an
- * error message.
+ * Removes every occurrence of the given secret values from `text` (in every
+ * form of the masking policy: raw, JSON-escaped, percent- or form-encoded),
+ * folds it to one line and caps its length, so that server-supplied text can
+ * go into an error message.
  *
  * @example
  * ```ts
@@ -34,12 +36,7 @@ export function retryAfterSeconds(headers: Headers, nowMs: number): number | und
  * ```
  */
 export function scrub(text: string, secrets: (string | undefined)[], maxLength = 200): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s && s.length >= 4) out = out.split(s).join("****");
-  }
-  out = out.replace(/\s+/g, " ").trim();
-  return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
+  return maskMessage(text, secrets, maxLength);
 }
 
 /**

@@ -33,7 +33,7 @@ import { defaultCredentialsFile } from "../paths.ts";
 import { isCompiled } from "../runtime.ts";
 import type { SecretBackend } from "../store/backend.ts";
 import { updateEntry } from "../store/backend.ts";
-import { maskString } from "../supervise/mask.ts";
+import { maskString } from "../mask/policy.ts";
 
 const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|(^|_)PAT(_|$)/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

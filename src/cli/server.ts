@@ -15,7 +15,7 @@ import { CredkitError, usageError } from "../errors.ts";
 import { missingVariables, type ResolvedService, secretValues } from "../resolve.ts";
 import { selfCommand } from "../runtime.ts";
 import { updateEntry } from "../store/backend.ts";
-import { maskString } from "../supervise/mask.ts";
+import { maskString } from "../mask/policy.ts";
 import {
   changedCredentials,
   credentialRecords,

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ResolvedService } from "../resolve.ts";
-import { maskForDisplay } from "../secret.ts";
+import { maskForDisplay } from "../mask/display.ts";
 import { optBool, printJson, renderTable, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 

@@ -17,7 +17,7 @@ import { missingVariables, type ResolvedService, secretValues, toEnvironment } f
 import { runCaptured } from "../supervise/capture.ts";
 import { exitCodeOf } from "../supervise/child.ts";
 import { junitXml } from "../supervise/junit.ts";
-import { maskString } from "../supervise/mask.ts";
+import { maskString } from "../mask/policy.ts";
 import { authTokenResolver } from "./auth_tokens.ts";
 import {
   optBool,

@@ -16,7 +16,7 @@ import type { AuthStore } from "../auth/auth_store.ts";
 import { AuthenticationRequired } from "../auth/errors.ts";
 import { CredkitError } from "../errors.ts";
 import { type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
-import { stringMasker } from "../supervise/mask.ts";
+import { stringMasker } from "../mask/policy.ts";
 import {
   expandTemplate,
   fixesOrigin,

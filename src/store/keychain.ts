@@ -17,6 +17,7 @@
 import * as fs from "node:fs";
 import process from "node:process";
 import { CredkitError } from "../errors.ts";
+import { maskString } from "../mask/policy.ts";
 import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
 
 /** The part of an `@napi-rs/keyring` `AsyncEntry` credkit uses. */
@@ -129,11 +130,10 @@ function describeKeychainError(err: unknown, secrets: readonly string[]): string
   } else if (/Failed to connect|No such file or directory|Connection refused/i.test(raw)) {
     why = "cannot connect to the D-Bus session bus";
   } else {
-    why = raw.split("\n")[0].trim() || "unknown keychain error";
+    // Masked before it is cut to one line: a multi-line secret is masked whole.
+    why = maskString(raw, secrets).split("\n")[0].trim() || "unknown keychain error";
   }
-  for (const secret of secrets) {
-    if (secret.length >= 3) why = why.split(secret).join("****");
-  }
+  why = maskString(why, secrets);
   return why.length > 200 ? `${why.slice(0, 197)}...` : why;
 }
 

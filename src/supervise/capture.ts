@@ -7,7 +7,7 @@
  */
 import type { ChildProcess, spawn as nodeSpawn } from "node:child_process";
 import { exitCodeOf } from "./child.ts";
-import { StreamMasker } from "./mask.ts";
+import { StreamMasker } from "../mask/stream_masker.ts";
 import { resolveCommand } from "./resolve_command.ts";
 import { signalGroup } from "../process_signals.ts";
 import { settleWithin } from "./settle.ts";

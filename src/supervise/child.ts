@@ -368,8 +368,8 @@ export async function runChild(opts: RunChildOptions): Promise<number> {
   // `--no-mask` starts faster without them.
   const piping = pipeOut || pipeErr
     ? await Promise.all([
-      import("./mask.ts"),
-      import("./mcp_relay.ts"),
+      import("../mask/stream_masker.ts"),
+      import("../mask/mcp_relay.ts"),
       import("./stdio_writer.ts"),
     ]).then(([mask, relay, writer]) => ({
       StreamMasker: mask.StreamMasker,

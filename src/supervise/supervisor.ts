@@ -14,7 +14,7 @@ import type { Writable } from "node:stream";
 import type { ServerDef } from "../config.ts";
 import { type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { exitCodeOf } from "./child.ts";
-import { StreamMasker } from "./mask.ts";
+import { StreamMasker } from "../mask/stream_masker.ts";
 import { resolveCommand } from "./resolve_command.ts";
 import {
   changedCredentials,

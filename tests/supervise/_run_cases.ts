@@ -574,6 +574,67 @@ export function runCases(): RunCase[] {
       },
     },
     {
+      name:
+        "every encoded form of a secret is masked (JSON \\u, \\/, percent, form, CRLF, one line)",
+      fn: async (ctx) => {
+        const secret = "k3y/Pl+us=S3cr3t é\nMIIBVwIBADANBgkqhkiG9w0BAQ\nlast-line";
+        const forms: Record<string, string> = {
+          F_URL: `GET /x?api_key=${encodeURIComponent(secret)}`,
+          F_URL_LOWER: `GET /x?api_key=${
+            encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())
+          }`,
+          F_FORM: `refresh_token=${encodeURIComponent(secret).replaceAll("%20", "+")}&x=1`,
+          F_NET: JSON.stringify({ t: secret }).replace("+", "\\u002B").replaceAll("/", "\\/"),
+          F_JAVA: JSON.stringify({ t: secret }).replace("é", "\\u00E9"),
+          F_ALL_U: JSON.stringify({
+            t: [...secret].map((c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"))
+              .join(""),
+          }).replaceAll("\\\\", "\\"),
+          F_CRLF: secret.replaceAll("\n", "\r\n"),
+          F_LINE: "pem line: MIIBVwIBADANBgkqhkiG9w0BAQ",
+        };
+        const names = Object.keys(forms);
+        const r = startRun(
+          { ...ctx, env: { ...ctx.env, HF_TOKEN: secret, ...forms } },
+          sh(names.map((n) => `printf '%s\\n' "$${n}"`).join("; ")),
+        );
+        assert.deepEqual(await r.status, 0, `stderr: ${r.err()}`);
+        await r.drained;
+        assert.deepEqual(
+          r.out(),
+          [
+            "GET /x?api_key=****",
+            "GET /x?api_key=****",
+            "refresh_token=****&x=1",
+            '{"t":"****"}',
+            '{"t":"****"}',
+            '{"t":"****"}',
+            "****",
+            "pem line: ****",
+            "",
+          ].join("\n"),
+        );
+      },
+    },
+    {
+      name: "--mcp: a secret that is a bare number keeps the message valid JSON",
+      fn: async (ctx) => {
+        const r = startRun(
+          { ...ctx, env: { ...ctx.env, HF_TOKEN: "8675309" } },
+          sh(
+            'printf \'{"jsonrpc":"2.0","id":1,"result":{"count":%s,"n":1.50}}\\n\' "$HF_TOKEN"',
+          ),
+          { mode: "mcp" },
+        );
+        assert.deepEqual(await r.status, 0, `stderr: ${r.err()}`);
+        await r.drained;
+        assert.deepEqual(
+          r.out(),
+          '{"jsonrpc":"2.0","id":1,"result":{"count":"****","n":1.50}}\n',
+        );
+      },
+    },
+    {
       name: "--no-mask hands the child the same stdout (no pipe in between)",
       fn: async (ctx) => {
         const r = startRun(ctx, sh("readlink /proc/$$/fd/1; exit 0"), { mode: "inherit" });

@@ -3,12 +3,11 @@ import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
 import {
   createMaskTransform,
-  maskPatterns,
   maskString,
-  MIN_MASK_LENGTH,
+  MIN_SECRET_LENGTH,
   StreamMasker,
   stringMasker,
-} from "../../src/supervise/mask.ts";
+} from "../../src/mask/stream_masker.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -24,26 +23,10 @@ function maskAll(text: string, secrets: string[]): string {
   return run(new StreamMasker(secrets), [text]).join("");
 }
 
-Deno.test("maskPatterns: raw, JSON-escaped and \\u-escaped forms, deduplicated, longest first", () => {
-  const forms = maskPatterns(['pa"ss', "café", "plain-token"]).map((p) => td.decode(p));
-  assert.deepEqual(forms, [
-    "plain-token",
-    "caf\\u00e9",
-    'pa\\"ss',
-    "café",
-    'pa"ss',
-  ]);
-});
-
-Deno.test("maskPatterns: values under MIN_MASK_LENGTH characters are not masked", () => {
-  assert.equal(MIN_MASK_LENGTH, 3);
-  assert.deepEqual(maskPatterns(["", "a", "ab", "😀😀"]), []);
-  assert.equal(maskPatterns(["abc"]).length, 1);
-  assert.equal(maskString("ab abc", ["ab", "abc"]), "ab ****");
-});
-
-Deno.test("maskPatterns: duplicates across secrets are removed", () => {
-  assert.equal(maskPatterns(["same-secret", "same-secret"]).length, 1);
+Deno.test("StreamMasker: values under MIN_SECRET_LENGTH characters are not masked", () => {
+  assert.equal(MIN_SECRET_LENGTH, 3);
+  assert.equal(new StreamMasker(["", "a", "ab", "😀😀"]).maxLength, 0);
+  assert.equal(maskAll("ab abc", ["ab", "abc"]), "ab ****");
 });
 
 Deno.test("StreamMasker: secret split across two chunks", () => {
@@ -207,9 +190,9 @@ Deno.test("StreamMasker: custom replacement", () => {
   );
 });
 
-Deno.test("StreamMasker: patterns getter lists what is searched", () => {
-  const m = new StreamMasker(['q"uote']);
-  assert.deepEqual(m.patterns.map((p) => td.decode(p)), ['q\\"uote', 'q"uote']);
+Deno.test("StreamMasker: maxLength is the longest form (every char as \\uXXXX)", () => {
+  assert.equal(new StreamMasker(["abc"]).maxLength, 18);
+  assert.equal(new StreamMasker(["a😀b"]).maxLength, 6 + 12 + 6);
 });
 
 Deno.test("maskString: raw and escaped forms in a string", () => {

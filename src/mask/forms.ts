@@ -1,0 +1,140 @@
+/**
+ * The encoded forms of a secret (see `policy.ts`), compiled into a
+ * {@link Matcher} for strings (`"text"`) or for latin1 views of bytes
+ * (`"bytes"`, one char per byte).
+ *
+ * @module
+ */
+import type { Alternative, Matcher, Unit } from "./matcher.ts";
+
+const encoder = new TextEncoder();
+const HEX = "0123456789abcdef";
+
+/** Positions of a literal string (one allowed char each). */
+function literal(text: string): Alternative {
+  return text.split("");
+}
+
+/** Hex digits of `n`, `width` wide, each letter allowed in either case. */
+function hexDigits(n: number, width: number): Alternative {
+  const out: Alternative = [];
+  for (let shift = (width - 1) * 4; shift >= 0; shift -= 4) {
+    const d = HEX[(n >> shift) & 0xf];
+    out.push(d >= "a" ? d + d.toUpperCase() : d);
+  }
+  return out;
+}
+
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "/": "\\/",
+  "\b": "\\b",
+  "\f": "\\f",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+function latin1Of(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return s;
+}
+
+/** Every form of one character (a code point, or a lone surrogate), longest first. */
+function unitOf(ch: string, mode: "text" | "bytes"): Unit {
+  const lone = ch.length === 1 && ch.charCodeAt(0) >= 0xd800 && ch.charCodeAt(0) <= 0xdfff;
+  const utf8 = encoder.encode(ch);
+  const raw = mode === "text" ? ch : latin1Of(utf8);
+  const alts: Alternative[] = [literal(raw)];
+  const json: Alternative = [];
+  for (let i = 0; i < ch.length; i++) json.push("\\", "u", ...hexDigits(ch.charCodeAt(i), 4));
+  alts.push(json);
+  if (SHORT_ESCAPES[ch]) alts.push(literal(SHORT_ESCAPES[ch]));
+  if (!lone) {
+    const pct: Alternative = [];
+    for (const b of utf8) pct.push("%", ...hexDigits(b, 2));
+    alts.push(pct);
+  }
+  if (ch === " ") alts.push(["+"]);
+  if (ch === "\n") {
+    alts.push(literal("\r\n"), literal("\\r\\n"), ["%", "0", "dD", "%", "0", "aA"]);
+  }
+  const seen = new Set<string>();
+  const unique = alts.filter((a) => {
+    const key = a.join("\0");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { raw, alts: unique.sort((a, b) => b.length - a.length) };
+}
+
+const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/-]/;
+
+function regexChar(ch: string): string {
+  const c = ch.charCodeAt(0);
+  if (c >= 0x30 && c <= 0x39 || c >= 0x41 && c <= 0x5a || c >= 0x61 && c <= 0x7a || c === 0x5f) {
+    return ch;
+  }
+  if (c < 0x100) {
+    return REGEX_SPECIAL.test(ch) || c < 0x20 || c >= 0x7f
+      ? "\\x" + c.toString(16).padStart(2, "0")
+      : ch;
+  }
+  return "\\u" + c.toString(16).padStart(4, "0");
+}
+
+function regexPosition(allowed: string): string {
+  if (allowed.length === 1) return regexChar(allowed);
+  return "[" + [...allowed].map(regexChar).join("") + "]";
+}
+
+function regexUnit(unit: Unit): string {
+  const alts = unit.alts.map((a) => a.map(regexPosition).join(""));
+  return alts.length === 1 ? alts[0] : "(?:" + alts.join("|") + ")";
+}
+
+/**
+ * Compiles the forms of `secrets` (already filtered and ordered, see
+ * `maskableSecrets`) into a matcher, or `null` when there is nothing to mask.
+ *
+ * @example
+ * ```ts
+ * const m = compileMatcher(["s3cret"], "text")!;
+ * m.general.test("s%33cret"); // true
+ * ```
+ */
+export function compileMatcher(secrets: readonly string[], mode: "text" | "bytes"): Matcher | null {
+  if (secrets.length === 0) return null;
+  const units: Unit[][] = [];
+  const indicators = new Set<string>();
+  const firstChars = new Set<string>();
+  let maxLength = 0;
+  for (const secret of secrets) {
+    const us: Unit[] = [];
+    for (const ch of secret) us.push(unitOf(ch, mode));
+    let length = 0;
+    for (const unit of us) {
+      length += unit.alts[0].length;
+      // Every form other than the raw one starts with one of a few chars
+      // (`\`, `%`, `+`, `\r`): text without them can only hold raw forms.
+      for (const alt of unit.alts) {
+        if (alt.join("") !== unit.raw) { for (const c of alt[0]) indicators.add(c); }
+      }
+    }
+    for (const alt of us[0].alts) for (const c of alt[0]) firstChars.add(c);
+    maxLength = Math.max(maxLength, length);
+    units.push(us);
+  }
+  const rawForms = [...new Set(units.map((us) => us.map((u) => u.raw).join("")))];
+  return {
+    units,
+    general: new RegExp(units.map((us) => us.map(regexUnit).join("")).join("|"), "g"),
+    literal: new RegExp(rawForms.map((f) => f.split("").map(regexChar).join("")).join("|"), "g"),
+    indicators: [...indicators].sort(),
+    firstChars,
+    maxLength,
+  };
+}

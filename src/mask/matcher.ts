@@ -1,0 +1,190 @@
+/**
+ * Finding secrets in text, fast: raw forms with one literal alternation
+ * (native string search), and the full regex of every form only near the few
+ * chars that start an encoded form (`\`, `%`, and `+` or `\r` when a secret
+ * holds a space or a line break).
+ *
+ * @module
+ */
+
+/** The chars allowed at each position of one form of a character. */
+export type Alternative = string[];
+
+/** One character of a secret: its raw form and all its forms, longest first. */
+export interface Unit {
+  raw: string;
+  alts: Alternative[];
+}
+
+/** Compiled forms of a list of secrets (see `compileMatcher`). */
+export interface Matcher {
+  /** Per secret (longest first), its characters. */
+  units: Unit[][];
+  /** Every form of every secret (global). */
+  general: RegExp;
+  /** The raw forms only (global). */
+  literal: RegExp;
+  /** Chars that start every non-raw form. */
+  indicators: string[];
+  /** Chars that can start an occurrence. */
+  firstChars: Set<string>;
+  /** The longest possible occurrence, in chars. */
+  maxLength: number;
+}
+
+/** A forward scan over one text; see {@link scan}. */
+export interface Scan {
+  /** Start of the leftmost occurrence at or after `from` (sets `end`), or -1. */
+  next(from: number): number;
+  /** End (exclusive) of the occurrence last returned by `next`. */
+  end: number;
+}
+
+/**
+ * A scanner for occurrences in `text`. Calls to `next` must not go backwards.
+ * Equivalent to running `m.general` from `from`, but runs it only in the
+ * windows around indicator chars and the literal search elsewhere.
+ *
+ * @example
+ * ```ts
+ * const s = scan(compileMatcher(["abc"], "text")!, "x abc %61bc");
+ * s.next(0); // 2 (s.end === 5)
+ * s.next(5); // 6 (s.end === 11)
+ * ```
+ */
+export function scan(m: Matcher, text: string): Scan {
+  const n = text.length;
+  const maxLength = m.maxLength;
+  const ind = m.indicators;
+  // Cached search results, each valid for any `from` between the position it
+  // was searched from and the position found (calls may go back a little).
+  const indNext = ind.map(() => -1);
+  const indFrom = ind.map(() => Infinity);
+  let litStart = -1;
+  let litEnd = 0;
+  let litFrom = Infinity;
+
+  /** Smallest indicator position >= from, or -1. */
+  const indicator = (from: number): number => {
+    let best = -1;
+    for (let k = 0; k < ind.length; k++) {
+      let p = indNext[k];
+      if (from < indFrom[k] || (p !== -1 && p < from)) {
+        p = indNext[k] = text.indexOf(ind[k], from);
+        indFrom[k] = from;
+      }
+      if (p !== -1 && (best === -1 || p < best)) best = p;
+    }
+    return best;
+  };
+  /** Leftmost literal occurrence at or after from, or -1. */
+  const literal = (from: number): number => {
+    if (from < litFrom || (litStart !== -1 && litStart < from)) {
+      const re = m.literal;
+      re.lastIndex = from;
+      const found = re.exec(text);
+      litStart = found === null ? -1 : found.index;
+      litEnd = found === null ? 0 : found.index + found[0].length;
+      litFrom = from;
+    }
+    return litStart;
+  };
+
+  // The current window: occurrences with an encoded char start in [hs, he);
+  // `sub` is the text from hs, long enough to hold any occurrence starting there.
+  let hs = 0;
+  let he = 0;
+  let sub = "";
+  /** Leftmost occurrence starting in [from, he) of the window, or -1. */
+  const inWindow = (from: number): number => {
+    const re = m.general;
+    re.lastIndex = from - hs;
+    const found = re.exec(sub);
+    re.lastIndex = 0;
+    if (found === null || hs + found.index >= he) return -1;
+    s.end = hs + found.index + found[0].length;
+    return hs + found.index;
+  };
+
+  const s: Scan = {
+    end: 0,
+    next(start: number): number {
+      let from = start;
+      if (from >= hs && from < he) {
+        const found = inWindow(from);
+        if (found !== -1) return found;
+        from = he;
+      }
+      for (;;) {
+        const q = indicator(from);
+        const lit = literal(from);
+        if (q === -1 || (lit !== -1 && lit < q - maxLength + 1)) {
+          s.end = litEnd;
+          return lit;
+        }
+        hs = Math.max(from, q - maxLength + 1);
+        he = q + 1;
+        for (;;) {
+          const q2 = indicator(he);
+          if (q2 === -1 || q2 - maxLength + 1 > he) break;
+          he = q2 + 1;
+        }
+        const windowEnd = Math.min(n, he - 1 + maxLength);
+        sub = hs === 0 && windowEnd === n ? text : text.slice(hs, windowEnd);
+        const found = inWindow(hs);
+        if (found !== -1) return found;
+        from = he;
+        if (from >= n) return -1;
+      }
+    },
+  };
+  return s;
+}
+
+/**
+ * Whether `text[i..)` is the beginning of an occurrence that more text could
+ * complete (a proper prefix of some form of some secret).
+ *
+ * @example
+ * ```ts
+ * const m = compileMatcher(["abc"], "text")!;
+ * couldStart(m, "x %6", 2); // true
+ * couldStart(m, "x ab", 2); // true
+ * couldStart(m, "x ac", 2); // false
+ * ```
+ */
+export function couldStart(m: Matcher, text: string, i: number): boolean {
+  if (!m.firstChars.has(text[i])) return false;
+  for (const units of m.units) if (prefixOf(units, 0, text, i)) return true;
+  return false;
+}
+
+function prefixOf(units: Unit[], k: number, text: string, pos: number): boolean {
+  const n = text.length;
+  if (pos === n) return k < units.length;
+  if (k === units.length) return false;
+  for (const alt of units[k].alts) {
+    let j = 0;
+    while (j < alt.length && pos + j < n && alt[j].includes(text[pos + j])) j++;
+    if (pos + j === n && j < alt.length) return true;
+    if (j === alt.length && prefixOf(units, k + 1, text, pos + j)) return true;
+  }
+  return false;
+}
+
+/**
+ * The smallest `i >= from` (and within the last `maxLength - 1` chars) such
+ * that `text[i..)` could start an occurrence, or `text.length`.
+ *
+ * @example
+ * ```ts
+ * partialStart(compileMatcher(["abc"], "text")!, "x ab", 0); // 2
+ * ```
+ */
+export function partialStart(m: Matcher, text: string, from: number): number {
+  const n = text.length;
+  for (let i = Math.max(from, n - m.maxLength + 1); i < n; i++) {
+    if (couldStart(m, text, i)) return i;
+  }
+  return n;
+}
