@@ -11,7 +11,7 @@ import type { Readable, Writable } from "node:stream";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/stdio.d.ts"
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { usageError } from "../errors.ts";
-import { createMcpGateway } from "../executor/mcp_gateway.ts";
+import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
 import { optBool, optString, printJson } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 import {
@@ -57,7 +57,9 @@ export async function serveMcp(
     server.server.onclose = () => done();
   });
   await server.connect(transport);
+  const pending = trackPendingRequests(transport);
   await closed;
+  await pending.idle(); // answer the calls still running when stdin closed
   await server.close().catch(() => {});
   return 0;
 }

@@ -118,3 +118,48 @@ export function createMcpGateway(options: { tools: LoadedTool[]; executor: Execu
   }
   return server;
 }
+
+/** The part of an MCP transport that {@link trackPendingRequests} wraps. */
+export interface TrackedTransport {
+  // deno-lint-ignore no-explicit-any
+  onmessage?: (message: any, extra?: any) => void;
+  // deno-lint-ignore no-explicit-any
+  send(message: any, options?: any): Promise<void>;
+}
+
+/**
+ * Counts the requests a connected server has received and not yet answered,
+ * so that it can answer every one of them before it exits (a client may close
+ * stdin right after its last call). Call it after `server.connect(transport)`.
+ *
+ * @example
+ * ```ts
+ * await server.connect(transport);
+ * const pending = trackPendingRequests(transport);
+ * await stdinClosed;
+ * await pending.idle(); // every request received has been answered
+ * await server.close();
+ * ```
+ */
+export function trackPendingRequests(transport: TrackedTransport): { idle(): Promise<void> } {
+  const open = new Set<unknown>();
+  let wake: (() => void) | undefined;
+  const inner = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    if (message && "method" in message && "id" in message) open.add(message.id);
+    inner?.(message, extra);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message, options) => {
+    try {
+      await send(message, options);
+    } finally {
+      if (message && !("method" in message) && "id" in message && open.delete(message.id)) {
+        if (open.size === 0) wake?.();
+      }
+    }
+  };
+  return {
+    idle: () => open.size === 0 ? Promise.resolve() : new Promise<void>((r) => (wake = r)),
+  };
+}

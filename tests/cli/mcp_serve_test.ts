@@ -205,6 +205,62 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "credkit mcp serve answers a tool call still pending when stdin closes, then exits",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const api = await startTestApi();
+    const root = fs.mkdtempSync(join(tmpdir(), "credkit-mcpserve-"));
+    try {
+      fs.mkdirSync(join(root, ".credkit", "tools"), { recursive: true });
+      fs.writeFileSync(join(root, "credkit.json"), JSON.stringify(serviceConfig(api.base)));
+      fs.writeFileSync(
+        join(root, ".credkit", "tools", "slow.json"),
+        JSON.stringify({
+          id: "slow",
+          type: "http",
+          description: "An API that answers late",
+          config: { url: "${MYAPI_URL}/slow", timeoutMs: 400 },
+        }),
+      );
+      const messages = [
+        {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2025-06-18",
+            capabilities: {},
+            clientInfo: { name: "t", version: "1" },
+          },
+        },
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+        { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: {} } },
+      ];
+      const r = await spawnCapture([...credkitArgv(), "mcp", "serve"], {
+        env: baseEnv({
+          CREDKIT_HOME: join(root, "home"),
+          CREDKIT_STORE: "file",
+          MYAPI_URL: api.base,
+        }),
+        cwd: root,
+        stdin: messages.map((m) => JSON.stringify(m)).join("\n") + "\n",
+        timeoutMs: 20000,
+      });
+      assert.equal(r.code, 0, r.err);
+      const answers = r.out.trim().split("\n").map((l) => JSON.parse(l));
+      const call = answers.find((a) => a.id === 2);
+      assert.ok(call, `no answer to the pending call in ${JSON.stringify(r.out)}`);
+      assert.equal(call.result.isError, true);
+      assert.match(call.result.content[0].text, /timed out/);
+    } finally {
+      await api.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  },
+});
+
 Deno.test("ROOT points at the repository", () => {
   assert.ok(fs.existsSync(join(ROOT, "main.ts")));
 });
