@@ -25,6 +25,7 @@ import {
   scopeFor,
   urlPrefixBeforeParams,
 } from "./manifest.ts";
+import { dotSegmentProblem, plainHttpProblem } from "./url_guard.ts";
 
 /** Why a call failed, for callers that map failures to exit codes or hints. */
 export type ToolErrorKind =
@@ -427,6 +428,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         variable,
         (p) => encodeURIComponent(paramText(params[p])),
       );
+      const dots = dotSegmentProblem(
+        urlText,
+        expandTemplate(c.url, variable, () => "x"),
+        c.url,
+        (p) => paramText(params[p]),
+      );
+      if (dots) throw new CallError("invalid_params", dots);
       const prefix = urlPrefixBeforeParams(c.url);
       if (prefix !== undefined && !fixesOrigin(expandTemplate(prefix, variable, () => ""))) {
         throw new CallError(
@@ -457,6 +465,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         headers.set(k, value);
       }
       if (m.auth && token !== undefined) {
+        const plain = plainHttpProblem(url, m.auth);
+        if (plain) throw new CallError("request_failed", plain);
         headers.set(m.auth.header, m.auth.format.split("{token}").join(token));
       }
       let body: string | undefined;

@@ -67,6 +67,9 @@ export const toolManifestSchema = z.object({
     header: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name")
       .default("Authorization"),
     format: z.string().regex(/\{token\}/, "must contain {token}").default("Bearer {token}"),
+    allow_http: z.boolean().default(false).describe(
+      "Send the token over plain http:// to a host other than this machine (default false: refused)",
+    ),
   }).strict().optional().describe(
     "Where the token goes: the service whose AuthStore token (or secret field) is sent, in header, formatted",
   ),

@@ -107,6 +107,31 @@ Deno.test("credkit tool list / run", async (t) => {
       assertNoSecrets(r.out + r.err, [TOKEN, KEY]);
     });
 
+    await t.step("--param id=.. never reaches the parent path → exit 2, no request", async () => {
+      fs.writeFileSync(
+        join(root, ".credkit", "tools", "item.json"),
+        JSON.stringify({
+          id: "item",
+          type: "http",
+          description: "One item",
+          auth: { service: "myapi" },
+          params: { id: { type: "string", required: true } },
+          config: { url: "${MYAPI_URL}/echo/items/{id}/detail" },
+        }),
+      );
+      api.requests.length = 0;
+      for (const id of ["..", "."]) {
+        const r = await cliWith(tc, ["tool", "run", "item", "--param", `id=${id}`]);
+        assert.equal(r.code, 2, r.err);
+        assert.match(JSON.parse(r.out).error, /"\." and "\.\." are not allowed in the URL path/);
+      }
+      assert.equal(api.requests.length, 0);
+      const ok = await cliWith(tc, ["tool", "run", "item", "--param", "id=a b/.."]);
+      assert.equal(ok.code, 0, ok.err);
+      assert.equal(api.requests[0].path, "/echo/items/a%20b%2F../detail");
+      fs.rmSync(join(root, ".credkit", "tools", "item.json"));
+    });
+
     await t.step("bad parameters → exit 2; unknown tool → exit 2", async () => {
       assert.equal(
         (await cliWith(tc, ["tool", "run", "registry", "--param", "limit=x", "--param", "name=y"]))

@@ -3,7 +3,8 @@
  * (node:http on 127.0.0.1, random port).
  *
  * Routes:
- * - `/echo/...`: answers JSON with the method, path, query, headers and body
+ * - `/echo/...`: answers JSON with the method, path, request target (as sent,
+ *   percent-encoded), query, headers and body
  *   it received, and echoes the Authorization header back in `x-echo`;
  * - `/token`: refresh-token grant, counting hits, issuing `at-<n>` tokens;
  * - `/redirect?to=URL`: 302 to URL;
@@ -108,6 +109,7 @@ export async function startTestApi(): Promise<TestApi> {
     res.end(JSON.stringify({
       method: req.method,
       path: url.pathname,
+      target: req.url,
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
       body,

@@ -39,7 +39,11 @@ function registry(overrides: Record<string, unknown> = {}) {
   };
 }
 
-function setup(api: TestApi, manifests: unknown[], options: { env?: Record<string, string> } = {}) {
+function setup(
+  api: TestApi,
+  manifests: unknown[],
+  options: { env?: Record<string, string>; fetch?: typeof globalThis.fetch } = {},
+) {
   const config = parseConfig({
     services: {
       myapi: {
@@ -66,7 +70,7 @@ function setup(api: TestApi, manifests: unknown[], options: { env?: Record<strin
     resolveVariables: (names) =>
       resolveServices(names.map((n) => config.services[n]), { env, stores: [] }),
     authStore: auth,
-    fetch: globalThis.fetch,
+    fetch: options.fetch ?? globalThis.fetch,
     timeoutMs: 3000,
   });
   return {
@@ -318,6 +322,91 @@ Deno.test("executor against a local HTTP API", async (t) => {
       assert.equal(result.metadata.error_kind, "unknown_tool");
       assert.match(result.error!, /known: registry/);
     });
+  } finally {
+    await api.close();
+  }
+});
+
+Deno.test("executor: where credentials may go (dot segments, plain http) and encoded echoes", async (t) => {
+  const api = await startTestApi();
+  const item = (overrides: Record<string, unknown> = {}) => ({
+    id: "item",
+    type: "http",
+    description: "One item",
+    auth: { service: "myapi" },
+    params: { id: { type: "string", required: true } },
+    config: { url: "${MYAPI_URL}/echo/items/{id}", query: { api_key: "${MYAPI_KEY}" } },
+    ...overrides,
+  });
+  try {
+    await t.step(
+      "a {param} of . or .. in the URL path is refused; no request is made",
+      async () => {
+        const { executor, auth, cleanup } = setup(api, [item()]);
+        await auth.setToken("myapi", { accessToken: TOKEN });
+        api.requests.length = 0;
+        for (const id of ["..", "."]) {
+          const result = await executor.execute("item", { id });
+          assert.equal(result.success, false);
+          assert.equal(result.metadata.error_kind, "invalid_params");
+          assert.match(result.error!, /parameter "id": "\." and "\.\." are not allowed/);
+        }
+        assert.equal(api.requests.length, 0);
+        // Everything else is percent-encoded and stays one segment.
+        const ok = await executor.execute("item", { id: "../a/.." });
+        cleanup();
+        assert.equal(ok.success, true, ok.error ?? "");
+        assert.equal(api.requests[0].path.split("?")[0], "/echo/items/..%2Fa%2F..");
+      },
+    );
+
+    await t.step("a percent-encoded secret echoed by the server is masked", async () => {
+      const key = "key/Pl+us=S3cr3t-" + crypto.randomUUID().slice(0, 8);
+      const { executor, auth, cleanup } = setup(api, [item()], {
+        env: { MYAPI_URL: api.base, MYAPI_KEY: key },
+      });
+      await auth.setToken("myapi", { accessToken: TOKEN });
+      api.requests.length = 0;
+      const result = await executor.execute("item", { id: "7" });
+      cleanup();
+      assert.equal(result.success, true, result.error ?? "");
+      assert.ok(api.requests[0].path.includes(encodeURIComponent(key)), api.requests[0].path);
+      const data = result.data as { target: string; query: Record<string, string> };
+      assert.equal(data.target, "/echo/items/7?api_key=****");
+      assert.equal(data.query.api_key, "****");
+      const text = JSON.stringify(result);
+      assertNoSecrets(text, [key, encodeURIComponent(key), TOKEN]);
+    });
+
+    await t.step(
+      "a token over plain http to another host is refused unless allow_http",
+      async () => {
+        const seen: string[] = [];
+        const recording: typeof globalThis.fetch = (input) => {
+          seen.push(String(input instanceof Request ? input.url : input));
+          return Promise.resolve(
+            new Response("{}", { headers: { "content-type": "application/json" } }),
+          );
+        };
+        const env = { MYAPI_URL: "http://api.example.test", MYAPI_KEY: KEY };
+        for (const allow of [false, true]) {
+          const manifest = item({ auth: { service: "myapi", allow_http: allow } });
+          const { executor, auth, cleanup } = setup(api, [manifest], { env, fetch: recording });
+          await auth.setToken("myapi", { accessToken: TOKEN });
+          const result = await executor.execute("item", { id: "1" });
+          cleanup();
+          if (allow) {
+            assert.equal(result.success, true, result.error ?? "");
+            assert.equal(seen.length, 1);
+          } else {
+            assert.equal(result.success, false);
+            assert.match(result.error!, /refusing to send the myapi token over plain http/);
+            assert.equal(seen.length, 0);
+          }
+        }
+        // A loopback API over http is allowed (the rest of this file relies on it).
+      },
+    );
   } finally {
     await api.close();
   }
