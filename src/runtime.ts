@@ -90,3 +90,15 @@ export function exitThroughEventLoop(code: number, fallbackMs = 250): void {
   process.exitCode = code;
   setTimeout(() => process.exit(code), fallbackMs).unref();
 }
+
+/**
+ * Whether `Buffer#indexOf` is a native memory search here (Bun, Node), so
+ * that searching bytes directly beats making a string of them (under Deno it
+ * is implemented in JavaScript and much slower).
+ *
+ * @example
+ * ```ts
+ * const find = nativeByteSearch ? "bytes" : "latin1 string";
+ * ```
+ */
+export const nativeByteSearch: boolean = runtimeName !== "deno";

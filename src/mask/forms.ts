@@ -133,6 +133,7 @@ export function compileMatcher(secrets: readonly string[], mode: "text" | "bytes
     units,
     general: new RegExp(units.map((us) => us.map(regexUnit).join("")).join("|"), "g"),
     literal: new RegExp(rawForms.map((f) => f.split("").map(regexChar).join("")).join("|"), "g"),
+    rawForms,
     indicators: [...indicators].sort(),
     firstChars,
     maxLength,

@@ -24,6 +24,8 @@ export interface Matcher {
   general: RegExp;
   /** The raw forms only (global). */
   literal: RegExp;
+  /** The raw forms, deduplicated, in the order of `literal`'s alternatives. */
+  rawForms: string[];
   /** Chars that start every non-raw form. */
   indicators: string[];
   /** Chars that can start an occurrence. */
@@ -53,16 +55,56 @@ export interface Scan {
  * ```
  */
 export function scan(m: Matcher, text: string): Scan {
-  const n = text.length;
+  const ind = m.indicators;
+  let litStart = -1;
+  let litEnd = 0;
+  let litFrom = Infinity;
+  return scanWith(m, text.length, {
+    indicator: (k, from) => text.indexOf(ind[k], from),
+    literal(from) {
+      if (from < litFrom || (litStart !== -1 && litStart < from)) {
+        const re = m.literal;
+        re.lastIndex = from;
+        const found = re.exec(text);
+        re.lastIndex = 0;
+        litStart = found === null ? -1 : found.index;
+        litEnd = found === null ? 0 : found.index + found[0].length;
+        litFrom = from;
+      }
+      return litStart;
+    },
+    literalEnd: () => litEnd,
+    window: (start, end) => start === 0 && end === text.length ? text : text.slice(start, end),
+  });
+}
+
+/** What {@link scanWith} needs to search one text (a string or bytes). */
+export interface ScanSource {
+  /** Position of indicator `k` (see {@link Matcher.indicators}) at or after `from`, or -1. */
+  indicator(k: number, from: number): number;
+  /** Leftmost raw occurrence at or after `from`, or -1 (may be cached: `from` may go back). */
+  literal(from: number): number;
+  /** End of the occurrence last returned by `literal`. */
+  literalEnd(): number;
+  /** The text of `[start, end)` as a string (one char per byte for bytes). */
+  window(start: number, end: number): string;
+}
+
+/**
+ * {@link scan} over any {@link ScanSource} of `n` chars.
+ *
+ * @example
+ * ```ts
+ * const s = scanWith(m, bytes.length, byteSource(m, bytes));
+ * ```
+ */
+export function scanWith(m: Matcher, n: number, src: ScanSource): Scan {
   const maxLength = m.maxLength;
   const ind = m.indicators;
   // Cached search results, each valid for any `from` between the position it
   // was searched from and the position found (calls may go back a little).
   const indNext = ind.map(() => -1);
   const indFrom = ind.map(() => Infinity);
-  let litStart = -1;
-  let litEnd = 0;
-  let litFrom = Infinity;
 
   /** Smallest indicator position >= from, or -1. */
   const indicator = (from: number): number => {
@@ -70,25 +112,14 @@ export function scan(m: Matcher, text: string): Scan {
     for (let k = 0; k < ind.length; k++) {
       let p = indNext[k];
       if (from < indFrom[k] || (p !== -1 && p < from)) {
-        p = indNext[k] = text.indexOf(ind[k], from);
+        p = indNext[k] = src.indicator(k, from);
         indFrom[k] = from;
       }
       if (p !== -1 && (best === -1 || p < best)) best = p;
     }
     return best;
   };
-  /** Leftmost literal occurrence at or after from, or -1. */
-  const literal = (from: number): number => {
-    if (from < litFrom || (litStart !== -1 && litStart < from)) {
-      const re = m.literal;
-      re.lastIndex = from;
-      const found = re.exec(text);
-      litStart = found === null ? -1 : found.index;
-      litEnd = found === null ? 0 : found.index + found[0].length;
-      litFrom = from;
-    }
-    return litStart;
-  };
+  const literal = (from: number): number => src.literal(from);
 
   // The current window: occurrences with an encoded char start in [hs, he);
   // `sub` is the text from hs, long enough to hold any occurrence starting there.
@@ -119,7 +150,7 @@ export function scan(m: Matcher, text: string): Scan {
         const q = indicator(from);
         const lit = literal(from);
         if (q === -1 || (lit !== -1 && lit < q - maxLength + 1)) {
-          s.end = litEnd;
+          s.end = src.literalEnd();
           return lit;
         }
         hs = Math.max(from, q - maxLength + 1);
@@ -130,7 +161,7 @@ export function scan(m: Matcher, text: string): Scan {
           he = q2 + 1;
         }
         const windowEnd = Math.min(n, he - 1 + maxLength);
-        sub = hs === 0 && windowEnd === n ? text : text.slice(hs, windowEnd);
+        sub = src.window(hs, windowEnd);
         const found = inWindow(hs);
         if (found !== -1) return found;
         from = he;

@@ -13,8 +13,9 @@
  */
 import { Buffer } from "node:buffer";
 import { Transform } from "node:stream";
-import { type Matcher, partialStart, scan } from "./matcher.ts";
+import { type Matcher, partialStart, type Scan, scan, scanWith } from "./matcher.ts";
 import { compileMatcher, maskableSecrets } from "./policy.ts";
+import { nativeByteSearch } from "../runtime.ts";
 
 export { maskString, MIN_SECRET_LENGTH, stringMasker } from "./policy.ts";
 
@@ -24,6 +25,59 @@ const encoder = new TextEncoder();
 /** One char per byte (0–255), without copying through a decoder that remaps 0x80–0x9f. */
 function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
+const rawFormBytes = new WeakMap<Matcher, Buffer[]>();
+
+/**
+ * A scan of `buf` that searches the bytes themselves (`Buffer.indexOf`, a
+ * native memory search) and makes a string only of the windows around
+ * indicator bytes: no copy of the whole chunk. Where `Buffer.indexOf` is not
+ * native (Deno), a scan of the chunk's latin1 string is faster.
+ */
+function scanBytes(m: Matcher, buf: Uint8Array, byteSearch: boolean): Scan {
+  if (!byteSearch) return scan(m, latin1(buf));
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let forms = rawFormBytes.get(m);
+  if (forms === undefined) {
+    forms = m.rawForms.map((f) => Buffer.from(f, "latin1"));
+    rawFormBytes.set(m, forms);
+  }
+  const indicatorBytes = m.indicators.map((c) => c.charCodeAt(0));
+  const next = forms.map(() => -1);
+  const searchedFrom = forms.map(() => Infinity);
+  let end = 0;
+  return scanWith(m, b.length, {
+    indicator: (k, from) => b.indexOf(indicatorBytes[k], from),
+    literal(from) {
+      let best = -1;
+      for (let k = 0; k < forms!.length; k++) {
+        let p = next[k];
+        if (from < searchedFrom[k] || (p !== -1 && p < from)) {
+          p = next[k] = b.indexOf(forms![k], from);
+          searchedFrom[k] = from;
+        }
+        if (p !== -1 && (best === -1 || p < best)) {
+          best = p;
+          end = p + forms![k].length;
+        }
+      }
+      return best;
+    },
+    literalEnd: () => end,
+    window: (start, stop) => b.toString("latin1", start, stop),
+  });
+}
+
+/**
+ * The first position at or after `from`, within the last `maxLength - 1`
+ * bytes, where the rest of `buf` could start an occurrence; `buf.length`
+ * when there is none.
+ */
+function holdFrom(m: Matcher, buf: Uint8Array, from: number): number {
+  const start = Math.max(from, buf.length - m.maxLength + 1);
+  if (start >= buf.length) return buf.length;
+  return start + partialStart(m, latin1(buf.subarray(start)), 0);
 }
 
 /** One array holding `pieces` one after another (the piece itself when there is one). */
@@ -56,13 +110,13 @@ function maskInto(
   final: boolean,
   replacement: Uint8Array,
   pieces: Uint8Array[],
+  byteSearch: boolean,
   limit = -1,
 ): number {
   const n = buf.length;
-  const text = latin1(buf);
-  let hold = final || limit !== -1 ? n : partialStart(m, text, from);
+  let hold = final || limit !== -1 ? n : holdFrom(m, buf, from);
   if (limit !== -1) hold = limit;
-  const s = scan(m, text);
+  const s = scanBytes(m, buf, byteSearch);
   let cursor = from;
   for (;;) {
     const start = s.next(cursor);
@@ -72,7 +126,7 @@ function maskInto(
     if (start > cursor) pieces.push(buf.subarray(cursor, start));
     pieces.push(replacement.slice());
     cursor = s.end;
-    if (cursor > hold) hold = limit !== -1 ? cursor : partialStart(m, text, cursor);
+    if (cursor > hold) hold = limit !== -1 ? cursor : holdFrom(m, buf, cursor);
   }
   if (hold > cursor) pieces.push(buf.subarray(cursor, hold));
   return Math.max(hold, cursor);
@@ -105,14 +159,23 @@ export class StreamMasker {
   #matcher: Matcher | null;
   #replacement: Uint8Array;
   #held: Uint8Array = EMPTY;
+  #byteSearch: boolean;
 
   /**
    * @param secrets values to mask (see `maskableSecrets` for which are)
    * @param replacement what each occurrence becomes (default `****`)
+   * @param options `byteSearch`: search the bytes with `Buffer#indexOf`
+   *   instead of a latin1 string of each chunk (same results; default: where
+   *   that is native code, see `nativeByteSearch`)
    */
-  constructor(secrets: readonly (string | null | undefined)[], replacement = "****") {
+  constructor(
+    secrets: readonly (string | null | undefined)[],
+    replacement = "****",
+    options: { byteSearch?: boolean } = {},
+  ) {
     this.#matcher = compileMatcher(maskableSecrets(secrets), "bytes");
     this.#replacement = encoder.encode(replacement);
+    this.#byteSearch = options.byteSearch ?? nativeByteSearch;
   }
 
   /** The longest occurrence, in bytes, that this masker can find (0: masks nothing). */
@@ -153,11 +216,20 @@ export class StreamMasker {
       } else {
         // Every occurrence that starts in the held bytes ends within the seam:
         // decide them there, then go on in the chunk where the seam left off.
-        const cursor = maskInto(m, seam, 0, false, this.#replacement, pieces, held.length);
+        const cursor = maskInto(
+          m,
+          seam,
+          0,
+          false,
+          this.#replacement,
+          pieces,
+          this.#byteSearch,
+          held.length,
+        );
         from = cursor - held.length;
       }
     }
-    const consumed = maskInto(m, buf, from, false, this.#replacement, pieces);
+    const consumed = maskInto(m, buf, from, false, this.#replacement, pieces, this.#byteSearch);
     // Copy: the caller may reuse its chunk buffer for the next read.
     this.#held = consumed === buf.length ? EMPTY : buf.slice(consumed);
     return pieces;
@@ -169,7 +241,7 @@ export class StreamMasker {
     this.#held = EMPTY;
     if (this.#matcher === null || held.length === 0) return held;
     const pieces: Uint8Array[] = [];
-    maskInto(this.#matcher, held, 0, true, this.#replacement, pieces);
+    maskInto(this.#matcher, held, 0, true, this.#replacement, pieces, this.#byteSearch);
     return concat(pieces);
   }
 }

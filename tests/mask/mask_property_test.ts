@@ -107,8 +107,13 @@ function anyOccurrence(bytes: Uint8Array, secrets: string[]): boolean {
 }
 
 /** Pushes the parts (with `push`, or `pushv` when `vectored`), checking the hold-back bound. */
-function streamed(secrets: string[], parts: Uint8Array[], vectored = false): Uint8Array {
-  const m = new StreamMasker(secrets);
+function streamed(
+  secrets: string[],
+  parts: Uint8Array[],
+  vectored = false,
+  byteSearch = false,
+): Uint8Array {
+  const m = new StreamMasker(secrets, "****", { byteSearch });
   const longest = m.maxLength;
   const outs: Uint8Array[] = [];
   const seen: Uint8Array[] = [];
@@ -255,6 +260,8 @@ Deno.test("property: chunked masking equals one-shot masking and the reference, 
       assert.deepEqual(whole, Buffer.from(expected));
       assert.deepEqual(streamed(secrets, cut(input, cuts)), whole);
       assert.deepEqual(streamed(secrets, cut(input, cuts), true), whole);
+      // The same through the byte search (Buffer#indexOf) the compiled binary uses.
+      assert.deepEqual(streamed(secrets, cut(input, cuts), true, true), whole);
       assert.ok(!anyOccurrence(whole, secrets), "a secret survived masking");
     }),
     { numRuns: 1500 },
@@ -270,6 +277,7 @@ Deno.test("property: every split into two chunks gives the one-shot result", () 
         const parts = [input.subarray(0, k), input.subarray(k)];
         assert.deepEqual(streamed(secrets, parts), whole);
         assert.deepEqual(streamed(secrets, parts, true), whole);
+        assert.deepEqual(streamed(secrets, parts, false, true), whole);
       }
     }),
     { numRuns: 300 },
