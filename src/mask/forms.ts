@@ -118,10 +118,16 @@ export function compileMatcher(secrets: readonly string[], mode: "text" | "bytes
     let length = 0;
     for (const unit of us) {
       length += unit.alts[0].length;
-      // Every form other than the raw one starts with one of a few chars
-      // (`\`, `%`, `+`, `\r`): text without them can only hold raw forms.
+      // Every form other than the raw one starts with an indicator: `\u`,
+      // the short escapes of this secret's chars (`\"`, `\/`, `\n`, …), `%`,
+      // and `+` or `\r` for a space or a line break. Text without them can
+      // only hold raw forms.
       for (const alt of unit.alts) {
-        if (alt.join("") !== unit.raw) { for (const c of alt[0]) indicators.add(c); }
+        if (alt.join("") === unit.raw) continue;
+        for (const c of alt[0]) {
+          if (c === "\\" && alt.length > 1) { for (const d of alt[1]) indicators.add(c + d); }
+          else indicators.add(c);
+        }
       }
     }
     for (const alt of us[0].alts) for (const c of alt[0]) firstChars.add(c);

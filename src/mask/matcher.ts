@@ -1,7 +1,8 @@
 /**
  * Finding secrets in text, fast: raw forms with one literal alternation
  * (native string search), and the full regex of every form only near the few
- * chars that start an encoded form (`\`, `%`, and `+` or `\r` when a secret
+ * strings that start an encoded form (`\u`, `%`, the short JSON escapes of
+ * the secrets' own chars such as `\"` or `\/`, and `+` or `\r` when a secret
  * holds a space or a line break).
  *
  * @module
@@ -26,7 +27,7 @@ export interface Matcher {
   literal: RegExp;
   /** The raw forms, deduplicated, in the order of `literal`'s alternatives. */
   rawForms: string[];
-  /** Chars that start every non-raw form. */
+  /** Strings (one or two chars) that start every non-raw form. */
   indicators: string[];
   /** Chars that can start an occurrence. */
   firstChars: Set<string>;

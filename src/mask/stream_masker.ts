@@ -43,7 +43,9 @@ function scanBytes(m: Matcher, buf: Uint8Array, byteSearch: boolean): Scan {
     forms = m.rawForms.map((f) => Buffer.from(f, "latin1"));
     rawFormBytes.set(m, forms);
   }
-  const indicatorBytes = m.indicators.map((c) => c.charCodeAt(0));
+  const indicatorBytes = m.indicators.map((c) =>
+    c.length === 1 ? c.charCodeAt(0) : Buffer.from(c, "latin1")
+  );
   const next = forms.map(() => -1);
   const searchedFrom = forms.map(() => Infinity);
   let end = 0;

@@ -1,0 +1,115 @@
+/**
+ * Per-call cost of `credkit run --mcp` in front of an MCP stdio server, as a
+ * ratio against the same server without credkit, measured in the same run.
+ *
+ * The server is `cat`: it answers each JSON-RPC line with the same line at
+ * once, so the round trip is only pipes and whatever sits between them. A
+ * client sends one `tools/call`-sized request, waits for the answer, and sends
+ * the next; batches alternate between direct and through credkit, and the
+ * medians of the batches are compared.
+ *
+ * Usage: `deno run -A bench/mcp_relay_bench.ts [--calls N] [--batches N]`
+ * (needs `dist/credkit`, or `CREDKIT_BIN`).
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({
+  options: { calls: { type: "string", default: "500" }, batches: { type: "string", default: "9" } },
+});
+const calls = Number(values.calls);
+const batches = Number(values.batches);
+const bin = process.env.CREDKIT_BIN ?? join(root, "dist", "credkit");
+if (!fs.existsSync(bin)) {
+  console.error(`bench: ${bin} is missing; run deno run -A scripts/build.ts first`);
+  process.exit(1);
+}
+const home = fs.mkdtempSync(join(tmpdir(), "credkit-mcpbench-"));
+const env: Record<string, string> = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: home,
+  CREDKIT_HOME: home,
+  CREDKIT_STORE: "file",
+  // Five secrets to mask, as with a few services configured.
+  GITHUB_TOKEN: `ghp_${crypto.randomUUID().replaceAll("-", "")}`,
+  HF_TOKEN: `hf_${crypto.randomUUID().replaceAll("-", "")}`,
+  W3_TOKEN: crypto.randomUUID(),
+  AWS_ACCESS_KEY_ID: "AKIA" + crypto.randomUUID().slice(0, 16).toUpperCase(),
+  AWS_SECRET_ACCESS_KEY: crypto.randomUUID() + crypto.randomUUID(),
+};
+
+const request = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: {
+    name: "search",
+    arguments: { query: "a typical query string", limit: 10 },
+    _meta: { progressToken: 1 },
+  },
+}) + "\n";
+
+/** Mean ms per round trip of `calls` sequential calls to a started server. */
+async function batch(argv: string[]): Promise<number> {
+  const child = spawn(argv[0], argv.slice(1), { env, stdio: ["pipe", "pipe", "inherit"] });
+  let buffered = "";
+  let wake: (() => void) | undefined;
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    buffered += d;
+    if (buffered.endsWith("\n")) {
+      buffered = "";
+      wake?.();
+    }
+  });
+  const roundTrip = () =>
+    new Promise<void>((r) => {
+      wake = r;
+      child.stdin!.write(request);
+    });
+  for (let i = 0; i < 20; i++) await roundTrip(); // start-up and warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) await roundTrip();
+  const ms = (performance.now() - t0) / calls;
+  child.stdin!.end();
+  await new Promise((r) => child.once("exit", r));
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const direct: number[] = [];
+const relayed: number[] = [];
+for (let i = 0; i < batches; i++) {
+  direct.push(await batch(["cat"]));
+  relayed.push(await batch([bin, "run", "--mcp", "--", "cat"]));
+}
+fs.rmSync(home, { recursive: true, force: true });
+const d = median(direct);
+const r = median(relayed);
+console.log(JSON.stringify(
+  {
+    calls,
+    batches,
+    directMs: Number(d.toFixed(4)),
+    credkitMs: Number(r.toFixed(4)),
+    ratio: Number((r / d).toFixed(2)),
+  },
+  null,
+  2,
+));
+console.log(
+  `one MCP call through credkit run --mcp: ${(r * 1000).toFixed(0)} µs, direct ${
+    (d * 1000).toFixed(0)
+  } µs (${(r / d).toFixed(2)}×, medians of ${batches} batches of ${calls})`,
+);
