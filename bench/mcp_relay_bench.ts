@@ -2,13 +2,15 @@
  * Per-call cost of `credkit run --mcp` in front of an MCP stdio server, as a
  * ratio against the same server without credkit, measured in the same run.
  *
- * The server is `cat`: it answers each JSON-RPC line with the same line at
- * once, so the round trip is only pipes and whatever sits between them. A
- * client sends one `tools/call`-sized request, waits for the answer, and sends
- * the next; batches alternate between direct and through credkit, and the
- * medians of the batches are compared.
+ * The server is `cat` (default): it answers each JSON-RPC line with the same
+ * line at once, so the round trip is only pipes and whatever sits between
+ * them; or, with `--server everything`, the reference MCP server
+ * (`@modelcontextprotocol/server-everything` under `node`, its `echo` tool).
+ * A client sends one `tools/call`, waits for its answer, and sends the next;
+ * batches alternate between direct and through credkit, and the medians of
+ * the batches are compared.
  *
- * Usage: `deno run -A bench/mcp_relay_bench.ts [--calls N] [--batches N]`
+ * Usage: `deno run -A bench/mcp_relay_bench.ts [--calls N] [--batches N] [--server cat|everything]`
  * (needs `dist/credkit`, or `CREDKIT_BIN`).
  *
  * @module
@@ -23,7 +25,11 @@ import { parseArgs } from "node:util";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
-  options: { calls: { type: "string", default: "500" }, batches: { type: "string", default: "9" } },
+  options: {
+    calls: { type: "string", default: "500" },
+    batches: { type: "string", default: "9" },
+    server: { type: "string", default: "cat" },
+  },
 });
 const calls = Number(values.calls);
 const batches = Number(values.batches);
@@ -46,39 +52,67 @@ const env: Record<string, string> = {
   AWS_SECRET_ACCESS_KEY: crypto.randomUUID() + crypto.randomUUID(),
 };
 
-const request = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "tools/call",
-  params: {
-    name: "search",
-    arguments: { query: "a typical query string", limit: 10 },
-    _meta: { progressToken: 1 },
-  },
-}) + "\n";
+const everything = values.server === "everything";
+const server = everything
+  ? ["node", join(root, "node_modules/@modelcontextprotocol/server-everything/dist/index.js")]
+  : ["cat"];
+
+function call(id: number): string {
+  return JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "echo", arguments: { message: "a typical query string" } },
+  }) + "\n";
+}
 
 /** Mean ms per round trip of `calls` sequential calls to a started server. */
 async function batch(argv: string[]): Promise<number> {
-  const child = spawn(argv[0], argv.slice(1), { env, stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(argv[0], argv.slice(1), { env, stdio: ["pipe", "pipe", "ignore"] });
   let buffered = "";
+  let waitingFor = -1;
   let wake: (() => void) | undefined;
   child.stdout!.setEncoding("utf8").on("data", (d: string) => {
     buffered += d;
-    if (buffered.endsWith("\n")) {
-      buffered = "";
-      wake?.();
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) !== -1) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      // `cat` echoes the request; a real server answers with the same id.
+      if (line.includes(`"id":${waitingFor}`)) wake?.();
     }
   });
-  const roundTrip = () =>
+  const send = (text: string, id: number) =>
     new Promise<void>((r) => {
+      waitingFor = id;
       wake = r;
-      child.stdin!.write(request);
+      child.stdin!.write(text);
     });
-  for (let i = 0; i < 20; i++) await roundTrip(); // start-up and warm-up
+  let id = 0;
+  if (everything) {
+    await send(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: ++id,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "bench", version: "1" },
+        },
+      }) + "\n",
+      id,
+    );
+    child.stdin!.write(
+      JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) + "\n",
+    );
+  }
+  for (let i = 0; i < 20; i++) await send(call(++id), id); // warm-up
   const t0 = performance.now();
-  for (let i = 0; i < calls; i++) await roundTrip();
+  for (let i = 0; i < calls; i++) await send(call(++id), id);
   const ms = (performance.now() - t0) / calls;
   child.stdin!.end();
+  child.kill();
   await new Promise((r) => child.once("exit", r));
   return ms;
 }
@@ -91,14 +125,15 @@ function median(xs: number[]): number {
 const direct: number[] = [];
 const relayed: number[] = [];
 for (let i = 0; i < batches; i++) {
-  direct.push(await batch(["cat"]));
-  relayed.push(await batch([bin, "run", "--mcp", "--", "cat"]));
+  direct.push(await batch(server));
+  relayed.push(await batch([bin, "run", "--mcp", "--", ...server]));
 }
 fs.rmSync(home, { recursive: true, force: true });
 const d = median(direct);
 const r = median(relayed);
 console.log(JSON.stringify(
   {
+    server: values.server,
     calls,
     batches,
     directMs: Number(d.toFixed(4)),
