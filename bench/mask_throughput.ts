@@ -152,3 +152,15 @@ const relay = new McpRelay(tokenSecrets);
 measure("McpRelay, JSON lines, token secrets", json, (c) => relay.push(c));
 const oddRelay = new McpRelay(oddSecrets);
 measure("McpRelay, JSON lines, odd secrets", oddJson, (c) => oddRelay.push(c));
+
+// A 1600-char PEM key (each of its lines is masked on its own too) with two tokens.
+const b64 = token(1600, ALNUM + "+/");
+const pem = "-----BEGIN PRIVATE KEY-----\n" + b64.match(/.{1,64}/g)!.join("\n") +
+  "\n-----END PRIVATE KEY-----";
+const pemSecrets = [pem, tokenSecrets[0], tokenSecrets[3]];
+const pemMasker = new StreamMasker(pemSecrets);
+measure(
+  "StreamMasker.pushv, a PEM key and 2 tokens",
+  corpus(pemSecrets, false),
+  (c) => pemMasker.pushv(c)[0],
+);

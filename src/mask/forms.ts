@@ -111,6 +111,8 @@ export function compileMatcher(secrets: readonly string[], mode: "text" | "bytes
   const units: Unit[][] = [];
   const indicators = new Set<string>();
   const firstChars = new Set<string>();
+  const secretFirstChars: string[][] = [];
+  const secretMaxLength: number[] = [];
   let maxLength = 0;
   for (const secret of secrets) {
     const us: Unit[] = [];
@@ -130,7 +132,11 @@ export function compileMatcher(secrets: readonly string[], mode: "text" | "bytes
         }
       }
     }
-    for (const alt of us[0].alts) for (const c of alt[0]) firstChars.add(c);
+    const first = new Set<string>();
+    for (const alt of us[0].alts) for (const c of alt[0]) first.add(c);
+    for (const c of first) firstChars.add(c);
+    secretFirstChars.push([...first]);
+    secretMaxLength.push(length);
     maxLength = Math.max(maxLength, length);
     units.push(us);
   }
@@ -142,6 +148,8 @@ export function compileMatcher(secrets: readonly string[], mode: "text" | "bytes
     rawForms,
     indicators: [...indicators].sort(),
     firstChars,
+    secretFirstChars,
+    secretMaxLength,
     maxLength,
   };
 }

@@ -31,6 +31,10 @@ export interface Matcher {
   indicators: string[];
   /** Chars that can start an occurrence. */
   firstChars: Set<string>;
+  /** Per secret, the chars that can start an occurrence of it. */
+  secretFirstChars: string[][];
+  /** Per secret, its longest possible occurrence. */
+  secretMaxLength: number[];
   /** The longest possible occurrence, in chars. */
   maxLength: number;
 }
@@ -215,8 +219,20 @@ function prefixOf(units: Unit[], k: number, text: string, pos: number): boolean 
  */
 export function partialStart(m: Matcher, text: string, from: number): number {
   const n = text.length;
-  for (let i = Math.max(from, n - m.maxLength + 1); i < n; i++) {
-    if (couldStart(m, text, i)) return i;
+  let best = n;
+  // Per secret, only its own longest form matters, and only positions
+  // holding a char that can start it (found with a native search).
+  for (let k = 0; k < m.units.length; k++) {
+    const units = m.units[k];
+    const start = Math.max(from, n - m.secretMaxLength[k] + 1);
+    for (const c of m.secretFirstChars[k]) {
+      for (let i = text.indexOf(c, start); i !== -1 && i < best; i = text.indexOf(c, i + 1)) {
+        if (prefixOf(units, 0, text, i)) {
+          best = i;
+          break;
+        }
+      }
+    }
   }
-  return n;
+  return best;
 }
