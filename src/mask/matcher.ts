@@ -13,7 +13,9 @@ export type Alternative = string[];
 
 /** One character of a secret: its raw form and all its forms, longest first. */
 export interface Unit {
+  /** The character as it is (its UTF-8 bytes as latin1 chars for bytes). */
   raw: string;
+  /** Every form, longest first. */
   alts: Alternative[];
 }
 

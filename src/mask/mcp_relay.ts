@@ -124,7 +124,11 @@ export class McpRelay {
   #pending: Uint8Array[] = [];
   #pendingSize = 0;
 
-  /** @param secrets values to mask (see `maskableSecrets` in `policy.ts`) */
+  /**
+   * A relay for one stream.
+   *
+   * @param secrets values to mask (see `maskableSecrets` in `policy.ts`)
+   */
   constructor(secrets: readonly (string | null | undefined)[]) {
     const maskable = maskableSecrets(secrets);
     this.#raw = new StreamMasker(maskable);

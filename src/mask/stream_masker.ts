@@ -164,6 +164,8 @@ export class StreamMasker {
   #byteSearch: boolean;
 
   /**
+   * A masker for one stream.
+   *
    * @param secrets values to mask (see `maskableSecrets` for which are)
    * @param replacement what each occurrence becomes (default `****`)
    * @param options `byteSearch`: search the bytes with `Buffer#indexOf`
