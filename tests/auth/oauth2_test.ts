@@ -165,3 +165,49 @@ Deno.test("device flow (RFC 8628) against oidc-provider", async (t) => {
     await oidc.close();
   }
 });
+
+Deno.test("an OAuth error that echoes the refresh token form-encoded shows it masked", async () => {
+  const { createServer } = await import("node:http");
+  const refreshToken = "rt/" + crypto.randomUUID() + "+x=y z";
+  // A token endpoint that echoes the request body (form-encoded) in its error.
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "invalid_request", error_description: `bad ${body}` }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const err = await rejectsWith(
+      () =>
+        refreshOAuth2({
+          service: "x",
+          def: {
+            name: "x",
+            fields: {},
+            auth: {
+              type: "oauth2" as const,
+              tokenEndpoint: `http://127.0.0.1:${port}/token`,
+              clientId: "c",
+            },
+          },
+          refreshToken,
+          scopes: [],
+          fetch: globalThis.fetch,
+          clock: Date.now,
+          resolveField: () => Promise.resolve(undefined),
+        }),
+      Error,
+    );
+    const message = (err as Error).message;
+    assert.match(message, /refresh_token=\*\*\*\*/);
+    for (const form of [refreshToken, encodeURIComponent(refreshToken), "rt%2F"]) {
+      assert.ok(!message.includes(form), `${form} in ${message}`);
+    }
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
