@@ -36,16 +36,29 @@ const SHORT_ESCAPES: Record<string, string> = {
   "\t": "\\t",
 };
 
-function latin1Of(bytes: Uint8Array): string {
+function latin1Of(bytes: ArrayLike<number>): string {
   let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
   return s;
+}
+
+const unitCache = { text: new Map<string, Unit>(), bytes: new Map<string, Unit>() };
+const unitSources = new WeakMap<Unit, string>();
+
+/** {@link unitOf}, computed once per character and mode. */
+function cachedUnit(ch: string, mode: "text" | "bytes"): Unit {
+  let unit = unitCache[mode].get(ch);
+  if (unit === undefined) {
+    unit = unitOf(ch, mode);
+    unitCache[mode].set(ch, unit);
+  }
+  return unit;
 }
 
 /** Every form of one character (a code point, or a lone surrogate), longest first. */
 function unitOf(ch: string, mode: "text" | "bytes"): Unit {
   const lone = ch.length === 1 && ch.charCodeAt(0) >= 0xd800 && ch.charCodeAt(0) <= 0xdfff;
-  const utf8 = encoder.encode(ch);
+  const utf8 = ch.charCodeAt(0) < 0x80 ? [ch.charCodeAt(0)] : encoder.encode(ch);
   const raw = mode === "text" ? ch : latin1Of(utf8);
   const alts: Alternative[] = [literal(raw)];
   const json: Alternative = [];
@@ -92,8 +105,13 @@ function regexPosition(allowed: string): string {
 }
 
 function regexUnit(unit: Unit): string {
-  const alts = unit.alts.map((a) => a.map(regexPosition).join(""));
-  return alts.length === 1 ? alts[0] : "(?:" + alts.join("|") + ")";
+  let source = unitSources.get(unit);
+  if (source === undefined) {
+    const alts = unit.alts.map((a) => a.map(regexPosition).join(""));
+    source = alts.length === 1 ? alts[0] : "(?:" + alts.join("|") + ")";
+    unitSources.set(unit, source);
+  }
+  return source;
 }
 
 /**
@@ -108,6 +126,20 @@ function regexUnit(unit: Unit): string {
  */
 export function compileMatcher(secrets: readonly string[], mode: "text" | "bytes"): Matcher | null {
   if (secrets.length === 0) return null;
+  // stdout and stderr, the MCP relay and the string masker compile the same
+  // secrets: keep the last few matchers.
+  const key = mode + "\0" + secrets.map((s) => `${s.length}:${s}`).join("");
+  const known = matcherCache.get(key);
+  if (known !== undefined) return known;
+  const m = buildMatcher(secrets, mode);
+  matcherCache.set(key, m);
+  if (matcherCache.size > 8) matcherCache.delete(matcherCache.keys().next().value!);
+  return m;
+}
+
+const matcherCache = new Map<string, Matcher>();
+
+function buildMatcher(secrets: readonly string[], mode: "text" | "bytes"): Matcher {
   const units: Unit[][] = [];
   const indicators = new Set<string>();
   const firstChars = new Set<string>();
@@ -116,7 +148,7 @@ export function compileMatcher(secrets: readonly string[], mode: "text" | "bytes
   let maxLength = 0;
   for (const secret of secrets) {
     const us: Unit[] = [];
-    for (const ch of secret) us.push(unitOf(ch, mode));
+    for (const ch of secret) us.push(cachedUnit(ch, mode));
     let length = 0;
     for (const unit of us) {
       length += unit.alts[0].length;
