@@ -30,13 +30,20 @@ function latin1(bytes: Uint8Array): string {
 const rawFormBytes = new WeakMap<Matcher, Buffer[]>();
 
 /**
+ * Above this many raw forms, one regular expression over a latin1 string
+ * beats one native search per form.
+ */
+const NATIVE_SEARCH_MAX_FORMS = 6;
+
+/**
  * A scan of `buf` that searches the bytes themselves (`Buffer.indexOf`, a
  * native memory search) and makes a string only of the windows around
  * indicator bytes: no copy of the whole chunk. Where `Buffer.indexOf` is not
- * native (Deno), a scan of the chunk's latin1 string is faster.
+ * native (Deno), or for many secrets, a scan of the chunk's latin1 string is
+ * faster.
  */
 function scanBytes(m: Matcher, buf: Uint8Array, byteSearch: boolean): Scan {
-  if (!byteSearch) return scan(m, latin1(buf));
+  if (!byteSearch || m.rawForms.length > NATIVE_SEARCH_MAX_FORMS) return scan(m, latin1(buf));
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   let forms = rawFormBytes.get(m);
   if (forms === undefined) {
