@@ -25,15 +25,23 @@ const FIELD_LINE = /^([a-z0-9_]+)=(.*)$/s;
 export function parseStdinFields(service: ServiceDef, text: string): Record<string, string> {
   const body = text.replace(/\r?\n$/, "");
   const lines = body.split(/\r?\n/).filter((l) => l.trim() !== "");
-  const keyed = lines.length > 0 && lines.every((l) => {
-    const m = FIELD_LINE.exec(l);
-    return m !== null && m[1] in service.fields;
-  });
+  // Input made only of name=value lines is keyed, and every name must be a
+  // field of the service (`constructor=x` is refused, not stored as a value).
+  const keyed = lines.length > 0 && lines.every((l) => FIELD_LINE.test(l));
   if (keyed) {
-    return Object.fromEntries(lines.map((l) => {
-      const m = FIELD_LINE.exec(l)!;
-      return [m[1], m[2]];
-    }));
+    const fields: Record<string, string> = {};
+    for (const line of lines) {
+      const [, name, value] = FIELD_LINE.exec(line)!;
+      if (!Object.hasOwn(service.fields, name)) {
+        throw usageError(
+          `Unknown field "${name}" for ${service.name}`,
+          `fields are ${Object.keys(service.fields).join(", ")}; nothing was stored`,
+          "a value that itself looks like name=value can be typed at the prompt",
+        );
+      }
+      fields[name] = value;
+    }
+    return fields;
   }
   const secrets = Object.entries(service.fields).filter(([, f]) => f.secret).map(([k]) => k);
   if (secrets.length !== 1) {
@@ -73,7 +81,7 @@ async function promptFields(ctx: Context, service: ServiceDef): Promise<Record<s
 /** Checks field names and values; never echoes a value. */
 export function validateFields(service: ServiceDef, fields: Record<string, string>): void {
   for (const [name, value] of Object.entries(fields)) {
-    if (!(name in service.fields)) {
+    if (!Object.hasOwn(service.fields, name)) {
       throw usageError(
         `Unknown field "${name}" for ${service.name}`,
         `fields are ${Object.keys(service.fields).join(", ")}`,
@@ -96,16 +104,13 @@ export function validateFields(service: ServiceDef, fields: Record<string, strin
 export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
   const config = await ctx.config();
   const service = serviceNamed(config, args.positionals[0]);
-  if (args.positionals.length > 1) {
-    throw usageError("Too many arguments", `unexpected "${args.positionals[1]}"`);
-  }
   const fields: Record<string, string> = {};
   for (const pair of optStrings(args, "field")) {
     const m = FIELD_LINE.exec(pair);
     if (!m) {
       throw usageError(`Invalid --field "${pair.split("=")[0]}"`, "expected --field name=value");
     }
-    const def = service.fields[m[1]];
+    const def = Object.hasOwn(service.fields, m[1]) ? service.fields[m[1]] : undefined;
     if (def?.secret) {
       throw usageError(
         `Refusing ${service.name}.${m[1]} from the command line`,
@@ -166,5 +171,6 @@ Examples:
     stdin: { type: "boolean" },
     "from-env": { type: "boolean" },
   },
+  maxPositionals: 1,
   run: runAdd,
 };

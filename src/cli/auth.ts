@@ -43,8 +43,9 @@ export async function resolveServiceField(
   service: string,
   field: string,
 ): Promise<string | undefined> {
-  const def = (await ctx.config()).services[service];
-  if (!def?.fields[field]) return undefined;
+  const services = (await ctx.config()).services;
+  const def = Object.hasOwn(services, service) ? services[service] : undefined;
+  if (!def || !Object.hasOwn(def.fields, field)) return undefined;
   const resolved = await resolveServices([def], {
     env: ctx.env,
     stores: await ctx.stores.readable("credentials"),
@@ -426,6 +427,7 @@ Example:
     scope: { type: "string", multiple: true },
     account: { type: "string" },
   },
+  maxPositionals: 2,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     try {
       const sub = args.positionals[0];

@@ -261,6 +261,7 @@ Examples:
   source <(credkit completions zsh)                     # in ~/.zshrc, after compinit
   credkit completions fish > ~/.config/fish/completions/credkit.fish`,
   options: {},
+  maxPositionals: 1,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const shell = args.positionals[0];
     if (!SHELLS.includes(shell as Shell)) {

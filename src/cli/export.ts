@@ -4,10 +4,10 @@
  *
  * @module
  */
-import * as fs from "node:fs";
+import { lstatSync } from "node:fs";
 import { CredkitError, usageError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
-import { writeFileAtomic, writeFileExclusive } from "../fs_write.ts";
+import { appendFileNoFollow, isSymlink, writeFileAtomic, writeFileExclusive } from "../fs_write.ts";
 import { formatDotenv } from "../format/dotenv.ts";
 import { formatGithubEnv } from "../format/github.ts";
 import { formatJson } from "../format/json.ts";
@@ -40,33 +40,62 @@ export function exportVars(resolved: Record<string, ResolvedService>): ExportVar
   return out;
 }
 
+function refuseSymlink(path: string): void {
+  if (isSymlink(path)) {
+    throw new CredkitError(
+      "error",
+      `Refusing to write ${path}`,
+      "it is a symbolic link (credkit never writes through one)",
+      "name the real file",
+    );
+  }
+}
+
+function refuseExisting(path: string): never {
+  throw new CredkitError(
+    "error",
+    `Refusing to overwrite ${path}`,
+    "the file exists",
+    "use --force to replace it",
+  );
+}
+
 /**
  * Writes `text` to a new file created with mode 0600 (never chmod'ed after
  * the fact). Refuses to overwrite unless `force`, which replaces the file
- * atomically through a 0600 temporary file.
+ * atomically through a 0600 temporary file; never writes through a symbolic link.
  */
 export function writeNewPrivateFile(path: string, text: string, force: boolean): void {
+  refuseSymlink(path);
   try {
     if (force) writeFileAtomic(path, text, 0o600);
     else writeFileExclusive(path, text, 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST" && !force) {
-      throw new CredkitError(
-        "error",
-        `Refusing to overwrite ${path}`,
-        "the file exists",
-        "use --force to replace it",
-      );
-    }
+    if ((err as NodeJS.ErrnoException).code === "EEXIST" && !force) refuseExisting(path);
     throw new CredkitError("error", `Cannot write ${path}`, describeFsError(err));
   }
 }
 
-function appendPrivate(path: string, text: string): void {
+/**
+ * Appends to the GitHub Actions environment file: never through a symbolic
+ * link; an explicit `--output` that exists needs `force`.
+ */
+function appendPrivate(path: string, text: string, explicit: boolean, force: boolean): void {
+  refuseSymlink(path);
+  if (explicit && !force && exists(path)) refuseExisting(path);
   try {
-    fs.appendFileSync(path, text, { mode: 0o600 });
+    appendFileNoFollow(path, text, 0o600);
   } catch (err) {
     throw new CredkitError("error", `Cannot append to ${path}`, describeFsError(err));
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -100,8 +129,9 @@ export async function runExport(ctx: Context, args: ParsedArgs): Promise<number>
       );
     }
     const { env, masks } = formatGithubEnv(vars);
+    // The file first: a refused target prints no ::add-mask:: line either.
+    appendPrivate(target, env, output !== undefined, force);
     ctx.io.out(masks);
-    appendPrivate(target, env);
     note(ctx, `credkit: exported ${vars.length} variables to ${target}`);
     return 0;
   }

@@ -18,7 +18,7 @@ export async function runGet(ctx: Context, args: ParsedArgs): Promise<number> {
     );
   }
   const service = serviceNamed(await ctx.config(), m[1]);
-  if (!(m[2] in service.fields)) {
+  if (!Object.hasOwn(service.fields, m[2])) {
     throw usageError(
       `Unknown field "${m[2]}" for ${service.name}`,
       `fields are ${Object.keys(service.fields).join(", ")}`,
@@ -49,5 +49,6 @@ Exit code 3 when there is none.
 Example:
   HF_TOKEN=$(credkit get huggingface.token)`,
   options: {},
+  maxPositionals: 1,
   run: runGet,
 };

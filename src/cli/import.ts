@@ -138,5 +138,6 @@ Examples:
     "from-kiwi": { type: "boolean" },
     only: { type: "string", multiple: true },
   },
+  maxPositionals: 0,
   run: runImport,
 };

@@ -194,6 +194,7 @@ Examples:
     "dry-run": { type: "boolean" },
     bin: { type: "string" },
   },
+  maxPositionals: 2,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const sub = args.positionals[0];
     if (sub === "serve") return await serveMcp(ctx, { toolsDir: optString(args, "tools-dir") });

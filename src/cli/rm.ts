@@ -14,12 +14,12 @@ export async function runRm(ctx: Context, args: ParsedArgs): Promise<number> {
   const config = await ctx.config();
   const name = args.positionals[0];
   // Stored entries of services no longer declared can still be removed.
-  const known = name !== undefined && name in config.services;
+  const known = name !== undefined && Object.hasOwn(config.services, name);
   if (!known) serviceNamed(config, name);
   const fields = optStrings(args, "field");
   const service = config.services[name!];
   for (const f of fields) {
-    if (!(f in service.fields)) {
+    if (!Object.hasOwn(service.fields, f)) {
       throw usageError(
         `Unknown field "${f}" for ${name}`,
         `fields are ${Object.keys(service.fields).join(", ")}`,
@@ -61,5 +61,6 @@ Examples:
   credkit rm github
   credkit rm --store file aws --field secret_access_key`,
   options: { field: { type: "string", multiple: true } },
+  maxPositionals: 1,
   run: runRm,
 };

@@ -683,7 +683,7 @@ export async function runServer(ctx: Context, args: ParsedArgs): Promise<number>
       "see credkit server --help",
     );
   }
-  if (extra.length) throw usageError("Too many arguments", `unexpected "${extra[0]}"`);
+  if (extra.length) throw usageError("Too many arguments", "the extra argument is not shown");
   switch (sub) {
     case "start":
     case "restart": {
@@ -780,5 +780,6 @@ Examples:
     lines: { type: "string", short: "n" },
     "detached-child": { type: "boolean" },
   },
+  maxPositionals: 2,
   run: runServer,
 };

@@ -208,6 +208,7 @@ Example:
     param: { type: "string", multiple: true },
     "tools-dir": { type: "string" },
   },
+  maxPositionals: 2,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const sub = args.positionals[0];
     if (sub !== "list" && sub !== "run") {
