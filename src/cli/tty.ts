@@ -42,11 +42,12 @@ export async function readAllStdin(): Promise<string> {
 export function promptLine(question: string, hidden: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write(question);
     let value = "";
     const raw = stdin.isTTY === true;
     const decoder = new TextDecoder("utf-8", { fatal: true });
+    // Echo goes off before the question shows, so nothing typed after it is echoed.
     if (raw) stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     const finish = (err?: Error) => {
       stdin.off("data", onData);
