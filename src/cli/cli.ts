@@ -67,7 +67,7 @@ function findCommandIndex(head: string[]): number {
   return -1;
 }
 
-/** `--file` must be a regular file when it exists (a FIFO would hang every read). */
+/** `--file` must not be a FIFO, socket or device (a FIFO would hang every read). */
 function refuseSpecialFile(path: string): void {
   let st;
   try {
@@ -75,7 +75,7 @@ function refuseSpecialFile(path: string): void {
   } catch {
     return; // absent or unreadable: the store reports it
   }
-  if (!st.isFile()) {
+  if (!st.isFile() && !st.isDirectory()) {
     throw usageError(`Invalid --file ${path}`, "it is not a regular file", "name a JSON file");
   }
 }

@@ -141,7 +141,9 @@ export class FileBackend implements SecretBackend {
       throw this.#error(describeFsError(err));
     }
     try {
-      if (!fs.fstatSync(fd).isFile()) throw this.#error("it is not a regular file");
+      const st = fs.fstatSync(fd);
+      if (st.isDirectory()) throw this.#error("is a directory");
+      if (!st.isFile()) throw this.#error("it is not a regular file");
       text = fs.readFileSync(fd, "utf8");
     } catch (err) {
       if (err instanceof CredkitError) throw err;
