@@ -11,8 +11,8 @@ import { describeFsError } from "../fs_errors.ts";
 import { parseDotenv } from "../format/dotenv.ts";
 import { detectImportFormat, parseIpfsKitConfig } from "../format/ipfs_kit.ts";
 import { updateEntry } from "../store/backend.ts";
-import { fieldsFromEnv, validateFields } from "./add.ts";
-import { importKiwi } from "./auth.ts";
+import { fieldsFromEnv, validateFields } from "../credential_input.ts";
+import { importKiwi } from "../auth/context_store.ts";
 import { note, optBool, optList, optString, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 

@@ -31,7 +31,7 @@ import {
 } from "../supervise/server_state.ts";
 import { fdWriter, NO_READY_CHECK_GRACE_MS, supervise } from "../supervise/supervisor.ts";
 import { stdioWriter } from "../supervise/stdio_writer.ts";
-import { authTokenResolver } from "./auth_tokens.ts";
+import { authTokenResolver } from "../auth/context_store.ts";
 import {
   note,
   optBool,

@@ -12,7 +12,7 @@ import {
   type ToolResult,
 } from "../executor/executor.ts";
 import { findToolsDir, type LoadedTool, loadToolManifests } from "../executor/manifest.ts";
-import { authStoreFromContext } from "./auth.ts";
+import { authStoreFromContext } from "../auth/context_store.ts";
 import {
   note,
   optString,

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { AuthStore } from "../../src/auth/auth_store.ts";
 import { importFromKiwi, parseKiwiExpiry } from "../../src/auth/kiwi.ts";
-import { importKiwi } from "../../src/cli/auth.ts";
+import { importKiwi } from "../../src/auth/context_store.ts";
 import { MemoryBackend } from "../../src/store/memory.ts";
 import { makeTestContext } from "../_helpers.ts";
 
