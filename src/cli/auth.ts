@@ -13,6 +13,7 @@ import { authStoreFromContext, resolveServiceField } from "../auth/context_store
 import { AuthenticationRequired } from "../auth/errors.ts";
 import { deviceSignin, tokenSetFromResponse } from "../auth/oauth2.ts";
 import { supabaseProject, supabaseSignin } from "../auth/supabase.ts";
+import { renderTable } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
 /**
@@ -122,12 +123,6 @@ function statusRecord(service: string, meta: TokenMetadata | undefined, nowMs: n
   };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  "))
-    .join("\n") + "\n";
-}
-
 async function status(ctx: Context, args: ParsedArgs): Promise<number> {
   const auth = authStoreFromContext(ctx);
   const named = args.positionals[1];
@@ -156,7 +151,7 @@ async function status(ctx: Context, args: ParsedArgs): Promise<number> {
         r.store ?? "-",
       ]);
     }
-    ctx.io.out(table(rows));
+    ctx.io.out(renderTable(rows));
   }
   return named && !records[0].authenticated ? 3 : 0;
 }

@@ -8,10 +8,7 @@ import { lstatSync } from "node:fs";
 import { CredkitError, usageError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
 import { appendFileNoFollow, isSymlink, writeFileAtomic, writeFileExclusive } from "../fs_write.ts";
-import { formatDotenv } from "../format/dotenv.ts";
-import { formatGithubEnv } from "../format/github.ts";
-import { formatJson } from "../format/json.ts";
-import { formatShell } from "../format/shell.ts";
+import { formatFor } from "../format/mod.ts";
 import type { ResolvedService } from "../resolve.ts";
 import { note, optBool, optList, optString, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
@@ -99,26 +96,15 @@ function exists(path: string): boolean {
   }
 }
 
-const FORMATS = ["dotenv", "shell", "json", "github"] as const;
-
 /** Runs `export`. */
 export async function runExport(ctx: Context, args: ParsedArgs): Promise<number> {
   const format = optString(args, "format") ?? "dotenv";
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw usageError("Invalid --format", `"${format}" is not one of ${FORMATS.join(", ")}`);
-  }
+  const write = formatFor(format);
   const config = await ctx.config();
   const names = [...optList(args, "only"), ...args.positionals];
   const vars = exportVars(await resolveWith(ctx, servicesNamed(config, names)));
   const output = optString(args, "output");
   const force = optBool(args, "force");
-  const plain = vars.map(({ name, value }) => ({ name, value }));
-  const render = (): string =>
-    format === "dotenv"
-      ? formatDotenv(plain)
-      : format === "shell"
-      ? formatShell(plain)
-      : formatJson(plain);
   if (format === "github") {
     const target = output ?? ctx.env.GITHUB_ENV;
     if (!target) {
@@ -128,14 +114,14 @@ export async function runExport(ctx: Context, args: ParsedArgs): Promise<number>
         "run it inside a GitHub Actions step, or pass --output FILE",
       );
     }
-    const { env, masks } = formatGithubEnv(vars);
+    const { text, masks } = write(vars);
     // The file first: a refused target prints no ::add-mask:: line either.
-    appendPrivate(target, env, output !== undefined, force);
+    appendPrivate(target, text, output !== undefined, force);
     ctx.io.out(masks);
     note(ctx, `credkit: exported ${vars.length} variables to ${target}`);
     return 0;
   }
-  const text = render();
+  const { text } = write(vars);
   if (!output || output === "-") {
     ctx.io.out(text);
     return 0;
