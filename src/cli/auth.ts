@@ -335,6 +335,7 @@ Example:
     account: { type: "string" },
   },
   maxPositionals: 2,
+  subcommands: ["signin", "status", "logout", "token"],
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     try {
       const sub = args.positionals[0];

@@ -77,5 +77,7 @@ export interface Command {
    * @default unlimited
    */
   maxPositionals?: number;
+  /** Subcommands, for help and shell completion (`auth` → signin, status, …). */
+  subcommands?: readonly string[];
   run(ctx: Context, args: ParsedArgs): Promise<number>;
 }

@@ -781,5 +781,6 @@ Examples:
     "detached-child": { type: "boolean" },
   },
   maxPositionals: 2,
+  subcommands: ["start", "stop", "restart", "status", "logs", "run"],
   run: runServer,
 };
