@@ -17,12 +17,41 @@ import { updateEntry } from "../store/backend.ts";
 import { note, optBool, optStrings, serviceNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
+/** The options of `credkit add`, parsed once. */
+export interface AddOptions {
+  /** The service named on the command line. */
+  service?: string;
+  /** `--field name=value` pairs (non-secret fields only). */
+  fieldPairs: string[];
+  /** `--stdin`: read `field=value` lines or one bare secret. */
+  stdin: boolean;
+  /** `--from-env`: take the service's variables from the environment. */
+  fromEnv: boolean;
+}
+
+/**
+ * Parses `add`'s arguments.
+ *
+ * @example
+ * ```ts
+ * parseAddOptions({ values: { stdin: true }, positionals: ["github"], rest: [] });
+ * ```
+ */
+export function parseAddOptions(args: ParsedArgs): AddOptions {
+  return {
+    service: args.positionals[0],
+    fieldPairs: optStrings(args, "field"),
+    stdin: optBool(args, "stdin"),
+    fromEnv: optBool(args, "from-env"),
+  };
+}
+
 /** Runs `add`. */
-export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
+export async function runAdd(ctx: Context, opts: AddOptions): Promise<number> {
   const config = await ctx.config();
-  const service = serviceNamed(config, args.positionals[0]);
+  const service = serviceNamed(config, opts.service);
   const fields: Record<string, string> = {};
-  for (const pair of optStrings(args, "field")) {
+  for (const pair of opts.fieldPairs) {
     const m = FIELD_LINE.exec(pair);
     if (!m) {
       throw usageError(`Invalid --field "${pair.split("=")[0]}"`, "expected --field name=value");
@@ -37,12 +66,11 @@ export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
     }
     fields[m[1]] = m[2];
   }
-  if (optBool(args, "from-env")) Object.assign(fields, fieldsFromEnv(service, ctx.env));
-  if (optBool(args, "stdin")) {
+  if (opts.fromEnv) Object.assign(fields, fieldsFromEnv(service, ctx.env));
+  if (opts.stdin) {
     Object.assign(fields, parseStdinFields(service, await ctx.io.readStdin()));
   }
-  const explicit = optBool(args, "from-env") || optBool(args, "stdin") ||
-    optStrings(args, "field").length > 0;
+  const explicit = opts.fromEnv || opts.stdin || opts.fieldPairs.length > 0;
   if (!explicit) {
     if (ctx.globals.noInput) {
       throw usageError(
@@ -56,7 +84,7 @@ export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
   if (Object.keys(fields).length === 0) {
     throw usageError(
       `No values given for ${service.name}`,
-      optBool(args, "from-env")
+      opts.fromEnv
         ? `none of ${Object.values(service.fields).map((f) => f.env[0]).join(", ")} is set`
         : "nothing to store",
     );
@@ -89,5 +117,5 @@ Examples:
     "from-env": { type: "boolean" },
   },
   maxPositionals: 1,
-  run: runAdd,
+  run: (ctx, args) => runAdd(ctx, parseAddOptions(args)),
 };

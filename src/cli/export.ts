@@ -96,15 +96,41 @@ function exists(path: string): boolean {
   }
 }
 
+/** The options of `credkit export`, parsed once. */
+export interface ExportOptions {
+  /** `--format`. @default "dotenv" */
+  format: string;
+  /** Services to export (positionals and `--only`); all when empty. */
+  services: string[];
+  /** `--output FILE`; stdout (or `$GITHUB_ENV` for `github`) when absent. */
+  output?: string;
+  /** `--force`: replace an existing output file. */
+  force: boolean;
+}
+
+/**
+ * Parses `export`'s arguments.
+ *
+ * @example
+ * ```ts
+ * parseExportOptions({ values: { format: "shell" }, positionals: [], rest: [] });
+ * ```
+ */
+export function parseExportOptions(args: ParsedArgs): ExportOptions {
+  return {
+    format: optString(args, "format") ?? "dotenv",
+    services: [...optList(args, "only"), ...args.positionals],
+    output: optString(args, "output"),
+    force: optBool(args, "force"),
+  };
+}
+
 /** Runs `export`. */
-export async function runExport(ctx: Context, args: ParsedArgs): Promise<number> {
-  const format = optString(args, "format") ?? "dotenv";
+export async function runExport(ctx: Context, opts: ExportOptions): Promise<number> {
+  const { format, output, force } = opts;
   const write = formatFor(format);
   const config = await ctx.config();
-  const names = [...optList(args, "only"), ...args.positionals];
-  const vars = exportVars(await resolveWith(ctx, servicesNamed(config, names)));
-  const output = optString(args, "output");
-  const force = optBool(args, "force");
+  const vars = exportVars(await resolveWith(ctx, servicesNamed(config, opts.services)));
   if (format === "github") {
     const target = output ?? ctx.env.GITHUB_ENV;
     if (!target) {
@@ -153,5 +179,5 @@ Examples:
     force: { type: "boolean" },
     only: { type: "string", multiple: true },
   },
-  run: runExport,
+  run: (ctx, args) => runExport(ctx, parseExportOptions(args)),
 };
