@@ -67,6 +67,11 @@ const ok = (!bunOnly &&
     // OAuth client cost ~13 ms when bundled into the entry chunk).
     "--splitting",
     "--format=esm",
+    // Never read a .env* file or a bunfig.toml from the working directory:
+    // a project's .env would override stored credentials and leak into
+    // children, and a bunfig.toml preload would run code inside credkit.
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
     "main.ts",
     "--outfile",
     out,
