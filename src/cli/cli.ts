@@ -6,7 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CredkitError, exitCodeFor, formatError, usageError } from "../errors.ts";
-import { VERSION } from "../version.ts";
+import { VERSION, versionLine } from "../version.ts";
 import type { CommandEntry } from "./commands.ts";
 import type { Context, Globals, Io } from "./context.ts";
 
@@ -127,7 +127,7 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
     }
     const v = parsed.values as Record<string, string | boolean | undefined>;
     if (v.version) {
-      io.out(`credkit ${VERSION}\n`);
+      io.out(`${versionLine()}\n`);
       return 0;
     }
     if (!command) {
