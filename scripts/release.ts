@@ -63,7 +63,11 @@ export const RELEASE_TARGETS: readonly ReleaseTarget[] = [
   ["windows-x64", "win32-x64-msvc"],
 ].map(([target, addon]) => ({
   target,
-  bunTarget: `bun-${target}`,
+  // x64: Bun's baseline runtime (x86-64-v2, Nehalem 2008+), never one that
+  // needs AVX2 and dies with "Illegal instruction" on older CPUs and on VMs
+  // with a conservative CPU model (Bun 1.4.5's default x64 runtime is the
+  // same file, earlier versions' was not); arm64 has one runtime.
+  bunTarget: `bun-${target}${target.endsWith("-x64") ? "-baseline" : ""}`,
   addonPackage: `@napi-rs/keyring-${addon}`,
   addonFile: `keyring.${addon}.node`,
   file: `credkit-${target}${target.startsWith("windows") ? ".exe" : ""}`,
