@@ -143,6 +143,9 @@ fi
 # Verified: copy into a temporary file in the destination directory, then
 # rename it over credkit (one atomic step on the same file system).
 mkdir -p "$dir" || die "cannot create $dir"
+if [ -d "$dir/credkit" ] && [ ! -L "$dir/credkit" ]; then
+  die "$dir/credkit is a directory; move it away, or set CREDKIT_INSTALL_DIR; nothing installed"
+fi
 staged=$(mktemp "$dir/.credkit.XXXXXX") || die "cannot write to $dir"
 cp "$work/$name" "$staged" || die "cannot write to $dir"
 [ "$(sha256 "$staged")" = "$expected" ] || die "the copy in $dir differs from the download; nothing installed"

@@ -111,6 +111,19 @@ for (const shell of SHELLS) {
       assert.deepEqual(fs.readdirSync(dir), ["credkit"], "no temporary file left behind");
       assert.equal(fs.readFileSync(join(dir, "credkit"), "utf8"), "an older credkit\n");
 
+      // A directory named credkit is never moved into.
+      const blocked = tempDir("bin");
+      fs.mkdirSync(join(blocked, "credkit"));
+      const into = await install(shell, {
+        CREDKIT_INSTALL_FROM: RELEASE_DIR,
+        CREDKIT_INSTALL_DIR: blocked,
+      });
+      assert.equal(into.code, 1, into.err);
+      assert.match(into.err, /credkit is a directory; .*nothing installed/);
+      assert.deepEqual(fs.readdirSync(join(blocked, "credkit")), []);
+      assert.deepEqual(fs.readdirSync(blocked), ["credkit"]);
+      fs.rmSync(blocked, { recursive: true });
+
       // Into a directory that does not exist yet: it is not even created.
       const again = await install(shell, {
         CREDKIT_INSTALL_FROM: from,
