@@ -139,7 +139,7 @@ for (const shell of SHELLS) {
   });
 }
 
-Deno.test("install.sh over HTTP (curl) installs and verifies; SHA256SUMS without the file is refused", async () => {
+Deno.test("install.sh over HTTP (curl, or wget) installs and verifies; SHA256SUMS without the file is refused", async () => {
   const served = new Map<string, string>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
     const name = new URL(req.url).pathname.slice(1);
@@ -159,7 +159,8 @@ Deno.test("install.sh over HTTP (curl) installs and verifies; SHA256SUMS without
 
     fs.rmSync(join(dir, "credkit"));
     const sums = fs.readFileSync(releaseFile("SHA256SUMS"), "utf8");
-    served.set("SHA256SUMS", sums.split("\n").filter((l) => !l.endsWith(HOST_FILE)).join("\n"));
+    const withoutHost = sums.split("\n").filter((l) => !l.endsWith(HOST_FILE)).join("\n");
+    served.set("SHA256SUMS", withoutHost);
     const refused = await install(["dash"], {
       CREDKIT_INSTALL_FROM: base,
       CREDKIT_INSTALL_DIR: dir,
@@ -167,6 +168,34 @@ Deno.test("install.sh over HTTP (curl) installs and verifies; SHA256SUMS without
     assert.equal(refused.code, 1);
     assert.match(refused.err, new RegExp(`no line for ${HOST_FILE}; nothing installed`));
     assert.deepEqual(fs.readdirSync(dir), []);
+
+    // Without curl: wget; without sha256sum: shasum, then openssl.
+    served.delete("SHA256SUMS");
+    const tools = tempDir("tools");
+    const common = ["uname", "mktemp", "cut", "awk", "tr", "cp", "chmod", "mv", "rm", "mkdir"];
+    for (
+      const [label, pick] of [
+        ["wget + shasum", ["wget", "shasum", "perl"]],
+        ["wget + openssl", ["wget", "openssl"]],
+      ] as const
+    ) {
+      fs.rmSync(tools, { recursive: true, force: true });
+      fs.mkdirSync(tools);
+      for (const tool of [...common, ...pick, "grep", "ldd"]) {
+        const found = ["/usr/bin", "/bin"].map((d) => join(d, tool)).find((p) => fs.existsSync(p));
+        assert.ok(found, `${tool} is not installed`);
+        fs.symlinkSync(found, join(tools, tool));
+      }
+      const r = await install(["/usr/bin/dash"], {
+        CREDKIT_INSTALL_FROM: base,
+        CREDKIT_INSTALL_DIR: dir,
+        PATH: tools,
+      });
+      assert.equal(r.code, 0, `${label}: ${r.err}`);
+      assert.ok(sameBytes(join(dir, "credkit"), releaseFile(HOST_FILE)), label);
+      fs.rmSync(join(dir, "credkit"));
+    }
+    fs.rmSync(tools, { recursive: true, force: true });
 
     const plain = await install(["dash"], {
       CREDKIT_INSTALL_FROM: "http://example.invalid/download",
