@@ -7,7 +7,7 @@
 import { statSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CredkitError, exitCodeFor, formatError, usageError } from "../errors.ts";
-import { VERSION } from "../version.ts";
+import { VERSION, versionLine } from "../version.ts";
 import type { CommandEntry } from "./commands.ts";
 import type { Context, Globals, Io } from "./context.ts";
 
@@ -141,7 +141,7 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
     }
     const v = parsed.values as Record<string, string | boolean | undefined>;
     if (v.version) {
-      io.out(`credkit ${VERSION}\n`);
+      io.out(`${versionLine()}\n`);
       return 0;
     }
     if (!command) {

@@ -8,7 +8,7 @@ import { CredkitError } from "../errors.ts";
 import { missingVariables, resolveServices } from "../resolve.ts";
 import { isCompiled, runtimeName } from "../runtime.ts";
 import { filePermissionWarning, fileStoreInfo } from "../store/file.ts";
-import { VERSION } from "../version.ts";
+import { BUILD_COMMIT, BUILD_TARGET, VERSION, versionLine } from "../version.ts";
 import { printJson } from "./common.ts";
 import type { Command, Context } from "./context.ts";
 
@@ -16,6 +16,28 @@ interface Check {
   name: string;
   ok: boolean;
   detail: string;
+}
+
+/**
+ * The name users know a keychain backend by, from its id
+ * (`keychainBackendName()`).
+ *
+ * @example
+ * ```ts
+ * keychainDisplayName("macos-keychain"); // "macOS Keychain"
+ * ```
+ */
+export function keychainDisplayName(backend: string): string {
+  switch (backend) {
+    case "macos-keychain":
+      return "macOS Keychain";
+    case "windows-credential-manager":
+      return "Windows Credential Manager";
+    case "secret-service":
+      return "Secret Service over D-Bus";
+    default:
+      return backend;
+  }
 }
 
 /** Runs `doctor`; exit 1 when a store or the config is broken. */
@@ -26,8 +48,8 @@ export async function runDoctor(ctx: Context): Promise<number> {
     name: "keychain",
     ok: kc.available,
     detail: kc.available
-      ? `reachable (${kc.backend})`
-      : `unavailable (${kc.backend}): ${kc.reason ?? "not reachable"}`,
+      ? `reachable (${keychainDisplayName(kc.backend)})`
+      : `unavailable (${keychainDisplayName(kc.backend)}): ${kc.reason ?? "not reachable"}`,
   });
   const info = fileStoreInfo(ctx.stores.filePath);
   const warning = info.exists ? filePermissionWarning(ctx.stores.filePath) : undefined;
@@ -88,12 +110,15 @@ export async function runDoctor(ctx: Context): Promise<number> {
   if (ctx.globals.json) {
     printJson(ctx, {
       version: VERSION,
+      target: BUILD_TARGET,
+      commit: BUILD_COMMIT,
       runtime: isCompiled ? "binary" : runtimeName,
+      keychainBackend: kc.backend,
       checks,
       missing,
     });
   } else {
-    ctx.io.out(`credkit ${VERSION} (${isCompiled ? "binary" : runtimeName})\n`);
+    ctx.io.out(`${versionLine()} ${isCompiled ? "binary" : `on ${runtimeName}`}\n`);
     for (const c of checks) {
       const mark = c.ok ? "ok  " : broken.includes(c) ? "FAIL" : "warn";
       ctx.io.out(`${mark}  ${c.name}: ${c.detail}\n`);
