@@ -11,6 +11,9 @@ import type { Env } from "../paths.ts";
 import type { Namespace, SecretBackend } from "./backend.ts";
 import { FileBackend } from "./file.ts";
 import { KeychainBackend } from "./keychain.ts";
+import { PASS_FOLDERS, PassBackend, passStoreDir } from "./pass.ts";
+import * as fs from "node:fs";
+import { join } from "node:path";
 
 /** What a backend factory receives; built in main.ts. */
 export interface BackendDeps {
@@ -55,7 +58,7 @@ export interface BackendDefinition<N extends string = string> {
  * Every backend name, in reading precedence order (after the environment).
  * Adding a backend: its name here and its definition in {@link BACKENDS}.
  */
-export const BACKEND_NAMES = ["keychain", "file"] as const;
+export const BACKEND_NAMES = ["keychain", "file", "pass"] as const;
 
 /** The name of a registered backend. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -74,6 +77,15 @@ const DEFINITIONS: { readonly [N in BackendName]: BackendDefinition<N> } = {
     readByDefault: true,
     skipWhenUnreachable: false,
     create: ({ filePath, namespace }) => new FileBackend({ path: filePath, namespace }),
+  },
+  pass: {
+    name: "pass",
+    summary: "a pass/gopass store shared with a team through GPG and git",
+    readByDefault: false,
+    skipWhenUnreachable: false,
+    create: ({ env, namespace, interactive }) => new PassBackend({ env, namespace, interactive }),
+    isPresent: ({ env }) => fs.existsSync(join(passStoreDir(env), PASS_FOLDERS.credentials)),
+    diagnose: async (deps) => (await import("./pass_doctor.ts")).diagnosePassStore(deps),
   },
 };
 
