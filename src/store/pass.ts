@@ -146,6 +146,17 @@ export interface PassBackendOptions {
   run?: ToolRunner;
 }
 
+/** The environment with GPG_TTY set to the terminal on stdin, for a pinentry there. */
+function withGpgTty(env: Env): Env {
+  if (env.GPG_TTY) return env;
+  try {
+    const tty = fs.readlinkSync("/proc/self/fd/0");
+    return tty.startsWith("/dev/") ? { ...env, GPG_TTY: tty } : env;
+  } catch {
+    return env;
+  }
+}
+
 const SAFE_SEGMENT = /^[A-Za-z0-9_@+=,][A-Za-z0-9_.@+=,-]*$/;
 
 /**
@@ -315,13 +326,11 @@ export class PassBackend implements SecretBackend {
     const r = await this.#run([
       gpg,
       "--batch",
-      "--no-tty",
-      "--pinentry-mode",
-      interactive ? "ask" : "error",
+      ...(interactive ? ["--pinentry-mode", "ask"] : ["--no-tty", "--pinentry-mode", "error"]),
       "--decrypt",
       join(this.dir, this.folder, entry, `${field}.gpg`),
     ], {
-      env: this.#env,
+      env: interactive ? withGpgTty(this.#env) : this.#env,
       timeoutMs: this.#timeoutMs ??
         (interactive ? PASS_INTERACTIVE_TIMEOUT_MS : PASS_DECRYPT_TIMEOUT_MS),
       inheritStdin: interactive,
