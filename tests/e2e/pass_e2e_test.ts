@@ -8,9 +8,17 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { credkitArgv, spawnCapture, type Spawned } from "../cli/_spawn.ts";
 import { assertNoSecrets } from "../_helpers.ts";
-import { aliceAndBob, findPlaintext, HAVE_PASS_TOOLS, type Person } from "../store/_pass_team.ts";
+import { spawnSync } from "node:child_process";
+import {
+  aliceAndBob,
+  findPlaintext,
+  HAVE_PASS_TOOLS,
+  makeTeam,
+  type Person,
+} from "../store/_pass_team.ts";
 
 const ignore = !HAVE_PASS_TOOLS;
+const HAVE_SCRIPT = spawnSync("sh", ["-c", "command -v script"]).status === 0;
 
 function credkit(p: Person, args: string[], stdin?: string, extra: Record<string, string> = {}) {
   return spawnCapture([...credkitArgv(), ...args], {
@@ -170,6 +178,67 @@ Deno.test({
       assertNoSecrets(outputs.filter((o) => !secrets.some((s) => o === s + "\n")).join("\n"), [
         ...secrets,
       ]);
+    } finally {
+      team.dispose();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "e2e pass: on a terminal, a locked key is unlocked through gpg-agent's pinentry, asked once",
+  ignore: ignore || !HAVE_SCRIPT,
+  fn: async () => {
+    const team = makeTeam();
+    try {
+      const carol = team.addPerson("carol", { passphrase: "correct horse" });
+      // gpg-agent asks this pinentry (it speaks the Assuan protocol and counts its calls).
+      const calls = join(team.root, "pinentry-calls");
+      const pinentry = join(team.root, "pinentry");
+      fs.writeFileSync(
+        pinentry,
+        `#!/bin/sh\necho asked >> ${calls}\necho "OK Pleased to meet you"\n` +
+          'while read -r cmd rest; do case "$cmd" in\n' +
+          '  GETPIN) echo "D correct horse"; echo OK;;\n' +
+          "  BYE) echo OK; exit 0;;\n" +
+          "  *) echo OK;;\nesac; done\n",
+        { mode: 0o755 },
+      );
+      fs.writeFileSync(join(carol.gnupgHome, "gpg-agent.conf"), `pinentry-program ${pinentry}\n`);
+      carol.sh(["gpgconf", "--kill", "gpg-agent"]);
+      carol.sh(["pass", "init", carol.fpr]);
+      const secret = fakeToken("aws_e2e");
+      carol.sh(["pass", "insert", "--multiline", "credkit/aws/access_key_id"], {
+        stdin: "AKIAE2E\n",
+      });
+      carol.sh(["pass", "insert", "--multiline", "credkit/aws/secret_access_key"], {
+        stdin: secret + "\n",
+      });
+      // Without a terminal: exit 4 at once, the key is locked, nothing asked.
+      const batch = await credkit(carol, ["--store", "pass", "get", "aws.secret_access_key"]);
+      assert.equal(batch.code, 4, batch.err);
+      assert.match(batch.err, /locked/);
+      assert.equal(fs.existsSync(calls), false);
+      // On a terminal (script gives credkit a pty): gpg-agent asks once for both fields.
+      const cmd = [
+        ...credkitArgv(),
+        "--store",
+        "pass",
+        "run",
+        "--",
+        "sh",
+        "-c",
+        'test "$AWS_SECRET_ACCESS_KEY" = "$WANT" && test "$AWS_ACCESS_KEY_ID" = AKIAE2E && echo unlocked',
+      ]
+        .map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+      const tty = await spawnCapture(["script", "-qec", cmd, "/dev/null"], {
+        env: { ...carol.env, WANT: secret },
+        timeoutMs: 60000,
+      });
+      assert.equal(tty.code, 0, tty.out + tty.err);
+      assert.match(tty.out, /unlocked/);
+      assert.ok(!tty.out.includes(secret));
+      assert.equal(fs.readFileSync(calls, "utf8"), "asked\n");
     } finally {
       team.dispose();
     }
