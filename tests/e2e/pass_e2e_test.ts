@@ -155,6 +155,12 @@ Deno.test({
       );
       assert.equal(deniedRun.code, 4);
       assert.ok(!deniedRun.out.includes("started"));
+      const deniedDoctor = seen(await credkit(mallory, ["--store", "pass", "doctor"]));
+      assert.equal(deniedDoctor.code, 1, deniedDoctor.out);
+      assert.match(
+        deniedDoctor.out,
+        /FAIL {2}pass decrypt: none of your secret keys is a recipient/,
+      );
 
       // Removing a recipient: Alice re-encrypts to herself, rotates, pushes.
       alice.sh(["pass", "init", alice.fpr]);
