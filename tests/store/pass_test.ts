@@ -243,6 +243,36 @@ Deno.test({
 });
 
 Deno.test({
+  name: "pass store: a service folder with its own .gpg-id is encrypted to its recipients only",
+  ignore,
+  fn: async () => {
+    const { team, alice, bob } = aliceAndBob();
+    try {
+      alice.sh(["pass", "init", "--path", "credkit/prod-db", alice.fpr]);
+      const store = new PassBackend({ env: alice.env });
+      const db = fakeToken();
+      const gh = fakeToken();
+      await store.set("prod-db", { password: db });
+      await store.set("github", { token: gh });
+      alice.sh(["pass", "git", "push", "--quiet"]);
+      bob.sh(["pass", "git", "pull", "--quiet"]);
+      const bobStore = new PassBackend({ env: bob.env });
+      assert.deepEqual(await bobStore.list(), ["github", "prod-db"]);
+      assert.deepEqual(await bobStore.get("github"), { token: gh });
+      await rejectsWith(
+        () => new PassBackend({ env: bob.env }).get("prod-db"),
+        CredkitError,
+        "no secret key",
+      );
+      assert.deepEqual(await new PassBackend({ env: alice.env }).get("prod-db"), { password: db });
+      assert.deepEqual(nearestGpgId(bob.store, "credkit/prod-db")?.recipients, [alice.fpr]);
+    } finally {
+      team.dispose();
+    }
+  },
+});
+
+Deno.test({
   name: "pass store: a recipient removed and the store re-encrypted cannot read new values",
   ignore,
   fn: async () => {
