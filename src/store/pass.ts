@@ -185,6 +185,7 @@ export class PassBackend implements SecretBackend {
   #running = 0;
   #queue: (() => void)[] = [];
 
+  /** A backend over the store at `$PASSWORD_STORE_DIR` (default `~/.password-store`). */
   constructor(options: PassBackendOptions) {
     this.#env = options.env;
     this.dir = passStoreDir(options.env);

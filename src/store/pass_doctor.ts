@@ -15,6 +15,7 @@ import { runTool, type ToolRunner } from "./tool_exec.ts";
 
 /** Options for {@link diagnosePassStore}. */
 export interface PassDoctorOptions {
+  /** Environment of gpg and git (PASSWORD_STORE_DIR, GNUPGHOME, PATH, HOME). */
   env: Env;
   /** Whether the user chose the pass store (its failures then fail `doctor`). */
   chosen: boolean;

@@ -29,8 +29,11 @@ export interface BackendDeps {
 
 /** One line of `credkit doctor` about a store. */
 export interface StoreCheck {
+  /** What is checked, e.g. `pass decrypt`. */
   name: string;
+  /** Whether it is fine. */
   ok: boolean;
+  /** What was found (never a secret value). */
   detail: string;
   /** True when a failure should fail `doctor` (exit 1), not only warn. */
   fatal?: boolean;

@@ -46,13 +46,17 @@ export interface Stores {
 
 /** How to build stores; real ones come from main.ts, memory ones from tests. */
 export interface StoresOptions {
+  /** The store chosen with `--store` / `CREDKIT_STORE`, if any. */
   chosen?: BackendName;
+  /** The file store path. */
   filePath: string;
+  /** Builds the backend registered under `name` for a namespace (see `registry.ts`). */
   makeBackend: (name: BackendName, ns: Namespace) => SecretBackend;
   /** Stores present here that are not read by default (default: none). */
   presentUnread?: () => BackendName[];
   /** Extra `doctor` checks (default: none). */
   diagnose?: (chosen: BackendName | undefined) => Promise<StoreCheck[]>;
+  /** Tells whether the keychain is reachable (called once). */
   probeKeychain: () => Promise<KeychainStatus>;
   /** Called once when the keychain is unreachable while reading. */
   warn?: (message: string) => void;
@@ -171,6 +175,7 @@ export function withChangeNotices(
 
 /** Options for {@link memoryStores}. */
 export interface MemoryStoresOptions {
+  /** The chosen store, as `--store` would set it. */
   chosen?: BackendName;
   keychainAvailable?: boolean;
   keychain?: Record<string, Fields>;

@@ -12,7 +12,9 @@ import type { Env } from "../paths.ts";
 export interface ToolResult {
   /** Exit code; `null` when it was killed. */
   code: number | null;
+  /** Everything written to stdout. */
   stdout: Uint8Array;
+  /** Everything written to stderr, as text. */
   stderr: string;
   /** True when the timeout killed it. */
   timedOut: boolean;
