@@ -152,6 +152,16 @@ Deno.test({
       );
       assert.equal(err.exitCode, 4);
       assert.ok(!err.message.includes(token));
+      // Writing needs every recipient's public key: pass fails, credkit says why, nothing leaks.
+      const other = fakeToken();
+      const refused = await rejectsWith(
+        () => new PassBackend({ env: mallory.env }).set("storacha", { token: other }),
+        CredkitError,
+        "Cannot write credkit/storacha/token",
+      );
+      assert.equal(refused.exitCode, 4);
+      assert.match(refused.why, /public key|skipped|encryption/i);
+      assert.ok(!refused.message.includes(other));
 
       // Carol is a recipient, but her key has a passphrase nobody can type here.
       const carol = team.addPerson("carol", { passphrase: "correct horse" });
