@@ -16,8 +16,8 @@ import type { LoadedConfig } from "./src/config.ts";
 import { findConfigFile } from "./src/config_find.ts";
 import { defaultCredentialsFile, stateDir } from "./src/paths.ts";
 import { commandLineArgs, defaultSpawn, exitThroughEventLoop } from "./src/runtime.ts";
-import { FileBackend } from "./src/store/file.ts";
-import { KeychainBackend, probeKeychain } from "./src/store/keychain.ts";
+import { probeKeychain } from "./src/store/keychain.ts";
+import { BACKENDS, createBackend } from "./src/store/registry.ts";
 import { createStores } from "./src/store/stores.ts";
 
 /** The config: built-ins alone when there is no credkit.json (the schema library is then never loaded). */
@@ -42,6 +42,7 @@ async function main(): Promise<number> {
       const filePath = globals.file ? resolve(cwd, globals.file) : defaultCredentialsFile(env);
       const state = stateDir(env);
       let config: Promise<LoadedConfig> | undefined;
+      const storeDeps = { env, filePath, interactive: () => !globals.noInput };
       return {
         env,
         cwd,
@@ -51,10 +52,13 @@ async function main(): Promise<number> {
         stores: createStores({
           chosen: globals.store,
           filePath,
-          makeBackend: (name, namespace) =>
-            name === "file"
-              ? new FileBackend({ path: filePath, namespace })
-              : new KeychainBackend({ namespace, env }),
+          makeBackend: (name, namespace) => createBackend(name, { ...storeDeps, namespace }),
+          presentUnread: () =>
+            BACKENDS.filter((b) => !b.readByDefault && b.isPresent?.(storeDeps)).map((b) => b.name),
+          diagnose: async (chosen) =>
+            (await Promise.all(
+              BACKENDS.map((b) => b.diagnose?.({ ...storeDeps, chosen: chosen === b.name }) ?? []),
+            )).flat(),
           probeKeychain: () => probeKeychain({ env }),
           warn: globals.quiet ? undefined : (m) => io.err(m + "\n"),
           changesDir: join(state, "changes"),

@@ -16,6 +16,8 @@ interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** False: a failure only warns. */
+  fatal?: boolean;
 }
 
 /**
@@ -68,6 +70,8 @@ export async function runDoctor(ctx: Context): Promise<number> {
     fileDetail += `; ${warning}`;
   }
   checks.push({ name: "file store", ok: fileOk, detail: fileDetail });
+  const storeChecks = await ctx.stores.diagnose();
+  checks.push(...storeChecks);
   const chosen = ctx.stores.chosen;
   checks.push({
     name: "write store",
@@ -89,6 +93,11 @@ export async function runDoctor(ctx: Context): Promise<number> {
     const stores = [];
     if (kc.available) stores.push(ctx.stores.backend("keychain"));
     if (fileOk && info.exists) stores.push(ctx.stores.backend("file"));
+    const chosen = ctx.stores.chosen;
+    if (
+      chosen && chosen !== "keychain" && chosen !== "file" &&
+      storeChecks.every((c) => c.ok || c.fatal === false)
+    ) stores.push(ctx.stores.backend(chosen));
     const resolved = await resolveServices(Object.values(config.services), {
       env: ctx.env,
       stores,
@@ -106,7 +115,9 @@ export async function runDoctor(ctx: Context): Promise<number> {
       detail: err instanceof CredkitError ? err.message : String(err),
     });
   }
-  const broken = checks.filter((c) => !c.ok && c.name !== "keychain" && c.name !== "write store");
+  const broken = checks.filter((c) =>
+    !c.ok && c.fatal !== false && c.name !== "keychain" && c.name !== "write store"
+  );
   if (ctx.globals.json) {
     printJson(ctx, {
       version: VERSION,
@@ -136,8 +147,10 @@ export const doctorCommand: Command = {
   summary: "check stores, permissions, keychain backend, config and missing credentials",
   usage: `Usage: credkit doctor [--json]
 
-Exit code 1 when the file store or the config is broken (an unreachable keychain
-alone is reported, not an error).
+Exit code 1 when the file store or the config is broken, or the chosen store
+cannot be used (an unreachable keychain alone is reported, not an error). A pass
+store is reported too: directory, .gpg-id recipients, whether your key can
+decrypt, its git remote and whether it is behind (git fetch, bounded by a timeout).
 
 Example:
   credkit doctor`,
