@@ -104,7 +104,11 @@ async function requireTrust(path: string, file: ConfigFile, options: LayerOption
   const { auth, manifests } = senders(file, path);
   for (const m of manifests) assertSafeOwnership(m, "tool manifest");
   if (auth.length === 0 && manifests.length === 0) return;
-  const state = trustStateOf(path, { env: options.env, stateDir: options.stateDir, manifests });
+  const state = trustStateOf(path, {
+    env: options.env,
+    stateDir: options.stateDir,
+    manifests,
+  });
   if (state === "env" || state === "recorded") return;
   const what = [
     auth.length ? `auth for ${auth.join(", ")} (credkit would send your tokens there)` : "",
@@ -231,7 +235,7 @@ export async function loadLayeredConfig(options: LayerOptions): Promise<LoadedCo
   const found = !path;
   if (found) {
     path = findProjectConfig(cwd, env);
-    if (path && sameFile(path, userPath)) path = undefined;
+    if (path && user && sameFile(path, userPath)) path = undefined;
   }
   if (!path) return mergeLayers({ user, userPath: user && userPath, cwd });
   if (found) assertSafeOwnership(path, "config");

@@ -13,13 +13,13 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { CredkitError } from "../errors.ts";
 import { writeFileAtomic } from "../fs_write.ts";
 import type { Env } from "../paths.ts";
 import { unsafeOwnership } from "./find.ts";
+import { sha256Hex } from "./sha256.ts";
 
 /** The tool manifests beside a config: `<dir>/.credkit/tools/*.json`, sorted. */
 export function manifestsBeside(configPath: string): string[] {
@@ -41,19 +41,31 @@ export function manifestsBeside(configPath: string): string[] {
  * projectDigest("/p/credkit.json"); // "9f86d0…"
  * ```
  */
-export function projectDigest(configPath: string, manifests = manifestsBeside(configPath)): string {
-  const hash = createHash("sha256");
+export function projectDigest(
+  configPath: string,
+  manifests: string[] = manifestsBeside(configPath),
+): string {
   const config = fs.existsSync(configPath) ? fs.readFileSync(configPath) : new Uint8Array();
-  if (manifests.length === 0) return hash.update(config).digest("hex");
-  for (
-    const [name, bytes] of [
-      ["credkit.json", config] as const,
-      ...manifests.map((m) => [`.credkit/tools/${basename(m)}`, fs.readFileSync(m)] as const),
-    ]
-  ) {
-    hash.update(`${name}\0${bytes.length}\0`).update(bytes);
+  let bytes: Uint8Array = config;
+  if (manifests.length) {
+    const encoder = new TextEncoder();
+    const parts: Uint8Array[] = [];
+    for (
+      const [name, data] of [
+        ["credkit.json", config] as const,
+        ...manifests.map((m) => [`.credkit/tools/${basename(m)}`, fs.readFileSync(m)] as const),
+      ]
+    ) {
+      parts.push(encoder.encode(`${name}\0${data.length}\0`), data);
+    }
+    bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
   }
-  return hash.digest("hex");
+  return sha256Hex(bytes);
 }
 
 /** One trusted project config. */
@@ -139,7 +151,11 @@ export function trustConfig(
   clock: () => number,
 ): TrustRecord {
   const path = realConfigPath(configPath);
-  const record = { path, sha256: projectDigest(path), trustedAt: new Date(clock()).toISOString() };
+  const record = {
+    path,
+    sha256: projectDigest(path),
+    trustedAt: new Date(clock()).toISOString(),
+  };
   writeTrust(stateDir, [...readTrust(stateDir).filter((r) => r.path !== path), record]);
   return record;
 }

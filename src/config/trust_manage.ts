@@ -108,14 +108,12 @@ export interface TrustListing {
  * ```
  */
 export function listTrusted(t: TrustEnv): TrustListing[] {
-  const recorded: TrustListing[] = readTrust(t.stateDir).map((r) => ({
-    ...r,
-    status: !fs.existsSync(r.path) && manifestsBeside(r.path).length === 0
-      ? "missing"
-      : projectDigest(r.path) === r.sha256
-      ? "ok"
-      : "changed",
-  }));
+  const recorded: TrustListing[] = [];
+  for (const r of readTrust(t.stateDir)) {
+    const gone = !fs.existsSync(r.path) && manifestsBeside(r.path).length === 0;
+    const status = gone ? "missing" : projectDigest(r.path) === r.sha256 ? "ok" : "changed";
+    recorded.push({ ...r, status });
+  }
   return [...recorded, ...envTrustedPaths(t.env).map((path) => ({ path, status: "env" as const }))];
 }
 

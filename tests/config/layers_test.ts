@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -162,6 +163,7 @@ Deno.test("auth in a found config needs trust; a change needs it again", async (
     const record = await trustProject(undefined, s.t);
     assert.equal(record.path, path);
     assert.equal(record.sha256, projectDigest(path));
+    assert.equal(record.sha256, createHash("sha256").update(fs.readFileSync(path)).digest("hex"));
     assert.ok((await s.load()).services.myapi);
     assert.equal(fs.statSync(join(s.stateDir, "trusted-configs.json")).mode & 0o777, 0o600);
 
