@@ -10,7 +10,14 @@ import { listTrusted, revokeProject, trustProject } from "../config/trust_manage
 import { optBool, optString, printJson, renderTable } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
-/** Runs `trust`. */
+/**
+ * Runs `trust`: trust a project config, or `--list`, or `--revoke PATH`.
+ *
+ * @example
+ * ```ts
+ * await runTrust(ctx, { values: { list: true }, positionals: [], rest: [] });
+ * ```
+ */
 export async function runTrust(ctx: Context, args: ParsedArgs): Promise<number> {
   const t = { cwd: ctx.cwd, env: ctx.env, stateDir: ctx.stateDir, clock: ctx.clock };
   const list = optBool(args, "list");

@@ -11,7 +11,14 @@ import { dirname, join, resolve, sep } from "node:path";
 import process from "node:process";
 import type { Env } from "../paths.ts";
 
-/** The home directory the search stops before: `$HOME`, else the account's home. */
+/**
+ * The home directory the search stops before: `$HOME`, else the account's home.
+ *
+ * @example
+ * ```ts
+ * homeDir({ HOME: "/home/u" }); // "/home/u"
+ * ```
+ */
 export function homeDir(env: Env): string {
   return env.HOME || process.getBuiltinModule("node:os").homedir();
 }

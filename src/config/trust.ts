@@ -21,7 +21,14 @@ import type { Env } from "../paths.ts";
 import { unsafeOwnership } from "./find.ts";
 import { sha256Hex } from "./sha256.ts";
 
-/** The tool manifests beside a config: `<dir>/.credkit/tools/*.json`, sorted. */
+/**
+ * The tool manifests beside a config: `<dir>/.credkit/tools/*.json`, sorted.
+ *
+ * @example
+ * ```ts
+ * manifestsBeside("/p/credkit.json"); // ["/p/.credkit/tools/registry.json"]
+ * ```
+ */
 export function manifestsBeside(configPath: string): string[] {
   const dir = join(dirname(configPath), ".credkit", "tools");
   try {
@@ -77,7 +84,14 @@ export interface TrustRecord {
   trustedAt: string;
 }
 
-/** Where trust is recorded. */
+/**
+ * Where trust is recorded.
+ *
+ * @example
+ * ```ts
+ * trustFile("/home/u/.local/state/credkit"); // "/home/u/.local/state/credkit/trusted-configs.json"
+ * ```
+ */
 export function trustFile(stateDir: string): string {
   return join(stateDir, "trusted-configs.json");
 }
@@ -119,7 +133,14 @@ function writeTrust(stateDir: string, records: TrustRecord[]): void {
   writeFileAtomic(trustFile(stateDir), JSON.stringify({ trusted: records }, null, 2) + "\n", 0o600);
 }
 
-/** The real path of a config path (a directory means its credkit.json). */
+/**
+ * The real path of a config path (a directory means its credkit.json).
+ *
+ * @example
+ * ```ts
+ * realConfigPath("/p"); // "/p/credkit.json" (symbolic links resolved)
+ * ```
+ */
 export function realConfigPath(path: string): string {
   let p = resolve(path);
   try {
@@ -177,7 +198,14 @@ export function revokeTrust(configPath: string, stateDir: string): boolean {
   return true;
 }
 
-/** The paths `CREDKIT_TRUSTED_CONFIG_PATHS` trusts (a directory means its credkit.json). */
+/**
+ * The paths `CREDKIT_TRUSTED_CONFIG_PATHS` trusts (a directory means its credkit.json).
+ *
+ * @example
+ * ```ts
+ * envTrustedPaths({ CREDKIT_TRUSTED_CONFIG_PATHS: "/a:/b/credkit.json" }); // ["/a/credkit.json", "/b/credkit.json"]
+ * ```
+ */
 export function envTrustedPaths(env: Env): string[] {
   return (env.CREDKIT_TRUSTED_CONFIG_PATHS ?? "").split(":").filter(Boolean).map(realConfigPath);
 }
