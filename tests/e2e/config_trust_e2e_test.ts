@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -187,10 +188,22 @@ for (const rt of runtimes()) {
 
       const trust = await credkit(rt, ["trust"], opts);
       assert.equal(trust.code, 0, trust.err);
-      assert.match(trust.out, new RegExp(`^trusted ${path} \\(sha256 [0-9a-f]{64}\\)`));
+      // What `sha256sum credkit.json` prints, whichever runtime hashed it.
+      const digest = createHash("sha256").update(fs.readFileSync(path)).digest("hex");
+      assert.equal(trust.out, `trusted ${path} (sha256 ${digest})\n`);
       const shown = await credkit(rt, ["show", "myapi"], opts);
       assert.equal(shown.code, 0, shown.err);
       assert.match(shown.out, /MYAPI_TOKEN/);
+
+      // A tool manifest beside it is part of what was trusted.
+      const tools = join(s.project, ".credkit", "tools");
+      fs.mkdirSync(tools, { recursive: true });
+      fs.writeFileSync(join(tools, "t.json"), "{}");
+      const withTool = await credkit(rt, ["show", "myapi"], opts);
+      assert.equal(withTool.code, 2);
+      assert.match(withTool.err, /changed since you trusted it; .*1 tool manifest/);
+      fs.rmSync(tools, { recursive: true });
+      assert.equal((await credkit(rt, ["show", "myapi"], opts)).code, 0);
 
       fs.appendFileSync(path, "\n");
       fs.chmodSync(path, 0o644); // Deno's appendFileSync leaves 0666
