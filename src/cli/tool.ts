@@ -44,6 +44,19 @@ export async function loadTools(ctx: Context, explicitDir?: string): Promise<Too
   const config = await ctx.config();
   const dir = findToolsDir({ cwd: ctx.cwd, configPath: config.path, explicit: explicitDir });
   if (!dir) return { tools: [] };
+  if (!explicitDir) {
+    const { toolsDirUsable } = await import("../config/layers.ts");
+    const usable = await toolsDirUsable(dir, {
+      configPath: config.path,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      stateDir: ctx.stateDir,
+      clock: ctx.clock,
+      confirm: async (q) =>
+        !ctx.globals.noInput && /^y(es)?$/i.test((await ctx.io.prompt(q)).trim()),
+    });
+    if (!usable) return { tools: [] };
+  }
   return {
     dir,
     tools: loadToolManifests(dir, config.services, { required: explicitDir !== undefined }),
