@@ -15,9 +15,13 @@
  * @module
  */
 import * as fs from "node:fs";
+import { dirname, join } from "node:path";
 import process from "node:process";
 import { CredkitError } from "../errors.ts";
+import { describeFsError } from "../fs_errors.ts";
+import { stateDir } from "../paths.ts";
 import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
+import { withFileLock } from "./lock.ts";
 
 /** The part of an `@napi-rs/keyring` `AsyncEntry` credkit uses. */
 export interface KeyringEntry {
@@ -50,6 +54,11 @@ export interface KeychainBackendOptions {
   timeoutMs?: number;
   /** Environment to read `CREDKIT_KEYCHAIN_SERVICE` from (default `process.env`). */
   env?: Record<string, string | undefined>;
+  /**
+   * Directory of the cross-process lock that serialises writes to one keychain
+   * service (default: credkit's state directory, from `env`).
+   */
+  lockDir?: string;
   /**
    * The keyring binding (default: `@napi-rs/keyring`, loaded on first use).
    * When given, the D-Bus pre-check is skipped: for tests.
@@ -489,13 +498,18 @@ export class KeychainBackend implements SecretBackend {
   readonly namespace: Namespace;
   /** Bound on each keychain call, ms. */
   readonly timeoutMs: number;
+  /** The lock file that serialises writes to this keychain service across processes. */
+  readonly lockPath: string;
   readonly #binding?: KeyringModule;
 
   constructor(options: KeychainBackendOptions = {}) {
+    const env = options.env ?? process.env;
     this.namespace = options.namespace ?? "credentials";
-    this.service = keychainServiceName(options.env ?? process.env, this.namespace, options.service);
+    this.service = keychainServiceName(env, this.namespace, options.service);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS;
     this.#binding = options.keyring;
+    const safe = this.service.replace(/[^A-Za-z0-9_.-]/g, "_");
+    this.lockPath = join(options.lockDir ?? stateDir(env), `keychain.${safe}.lock`);
   }
 
   /** The entry's fields, or `undefined` when there is no such item. */
@@ -506,12 +520,12 @@ export class KeychainBackend implements SecretBackend {
   /** Replaces the entry's item with `fields`. */
   set(entry: string, fields: Fields): Promise<void> {
     const copy = { ...fields };
-    return serialize(this.#key(entry), () => this.#set(entry, copy));
+    return this.#locked(entry, () => this.#set(entry, copy));
   }
 
   /** Deletes the entry's item; `true` when there was one. */
   remove(entry: string): Promise<boolean> {
-    return serialize(this.#key(entry), () => this.#remove(entry));
+    return this.#locked(entry, () => this.#remove(entry));
   }
 
   /** Account names stored under this backend's service, sorted. */
@@ -530,13 +544,15 @@ export class KeychainBackend implements SecretBackend {
 
   /**
    * get → `fn` → set (or remove when `fn` returns `undefined` or `{}`),
-   * serialized with every other call on the same entry in this process.
+   * serialized with every other write to this keychain service, in this
+   * process and in every other credkit process (a lock file in the state
+   * directory), so concurrent `credkit add` of different fields lose nothing.
    */
   update(
     entry: string,
     fn: (current: Fields | undefined) => Fields | undefined,
   ): Promise<Fields | undefined> {
-    return serialize(this.#key(entry), async () => {
+    return this.#locked(entry, async () => {
       const current = await this.#get(entry);
       const next = fn(current);
       if (next === undefined || Object.keys(next).length === 0) {
@@ -551,6 +567,23 @@ export class KeychainBackend implements SecretBackend {
 
   #key(entry: string): string {
     return `${this.service}\0${entry}`;
+  }
+
+  /** Runs `fn` after this process's earlier calls on `entry`, holding the service's lock file. */
+  #locked<T>(entry: string, fn: () => Promise<T>): Promise<T> {
+    return serialize(this.#key(entry), () => {
+      const dir = dirname(this.lockPath);
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      } catch (err) {
+        throw new CredkitError(
+          "store_unavailable",
+          `Cannot create directory ${dir}`,
+          describeFsError(err),
+        );
+      }
+      return withFileLock(this.lockPath, fn, { timeoutMs: this.timeoutMs * 3 });
+    });
   }
 
   async #ready(): Promise<KeyringModule> {
