@@ -515,6 +515,26 @@ Deno.test("concurrent keychain updates in one process are serialized per entry",
   });
 });
 
+Deno.test("reads asked for in one tick are served by one search of the keychain service", async () => {
+  const keyring = fakeKeyring();
+  let searches = 0;
+  const find = keyring.findCredentialsAsync;
+  keyring.findCredentialsAsync = (service: string) => {
+    searches++;
+    return find(service);
+  };
+  const store = new KeychainBackend({ keyring, service: "svc" });
+  keyring.items.set("svc\0aws", JSON.stringify({ region: "x" }));
+  keyring.items.set("svc\0github", JSON.stringify({ token: SECRET }));
+  keyring.items.set("other\0github", JSON.stringify({ token: "not this one" }));
+  const got = await Promise.all(["aws", "github", "s3", "aws"].map((e) => store.get(e)));
+  assert.deepStrictEqual(got, [{ region: "x" }, { token: SECRET }, undefined, { region: "x" }]);
+  assert.deepStrictEqual(searches, 1);
+  // Reads in later ticks search again: nothing is cached across them.
+  keyring.items.set("svc\0aws", JSON.stringify({ region: "y" }));
+  assert.deepStrictEqual(await store.get("aws"), { region: "y" });
+});
+
 Deno.test("keychain service names", () => {
   assert.deepStrictEqual(keychainServiceName({}), "credkit");
   assert.deepStrictEqual(keychainServiceName({}, "tokens"), "credkit:tokens");
