@@ -1,16 +1,21 @@
 /**
  * The OS keychain store (Secret Service on Linux, Keychain on macOS,
- * Credential Manager on Windows) through `@napi-rs/keyring`.
+ * Credential Manager on Windows).
  *
  * One keychain item per credkit entry: keychain service `credkit` (or
  * `$CREDKIT_KEYCHAIN_SERVICE`; `<service>:tokens` for AuthStore tokens),
- * account = entry name, password = the entry's fields as a JSON object.
+ * account = entry name, password = the entry's fields as a JSON object; on a
+ * keychain that caps an item (Windows) a longer entry is compressed and split
+ * over `<entry>`, `<entry>#1`… (see `keychain_entry.ts`).
+ *
+ * Writes go through the native binding (`@napi-rs/keyring`), serialised per
+ * keychain service across processes by a lock file in the state directory.
+ * Reads asked for in the same tick are served together: on Linux by credkit's
+ * own Secret Service reader (`secret_service.ts`: one D-Bus connection, no
+ * native addon loaded), elsewhere by one search of the binding.
  *
  * Every call is bounded by a timeout so that a locked, absent or hanging
- * keychain becomes a `store_unavailable` error, never a hang. On Linux the
- * session bus and the Secret Service are first checked with a small
- * asynchronous D-Bus exchange, because the native binding connects
- * synchronously and would block the whole process on a bus that never answers.
+ * keychain becomes a `store_unavailable` error, never a hang.
  *
  * @module
  */
@@ -21,10 +26,21 @@ import { CredkitError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
 import { stateDir } from "../paths.ts";
 import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
+import {
+  continuationAccount,
+  continuationCount,
+  decodeEntry,
+  encodeEntry,
+  fieldsFromJson,
+  isContinuation,
+  TornEntryError,
+  WINDOWS_MAX_ITEM_CHARS,
+} from "./keychain_entry.ts";
 import { withFileLock } from "./lock.ts";
 import {
   describeKeychainError,
   ensureSecretService,
+  keychainBackendName,
   type KeyringEntry,
   type KeyringModule,
   loadKeyring,
@@ -37,6 +53,7 @@ import {
   SecretServiceUnavailable,
 } from "./secret_service.ts";
 
+export { keychainBackendName } from "./keyring_native.ts";
 export type { KeyringEntry, KeyringModule } from "./keyring_native.ts";
 
 /** Options for {@link KeychainBackend}. */
@@ -54,6 +71,12 @@ export interface KeychainBackendOptions {
    * service (default: credkit's state directory, from `env`).
    */
   lockDir?: string;
+  /**
+   * Longest value of one keychain item, in UTF-16 code units; a longer entry
+   * is compressed and split over several items (see `keychain_entry.ts`).
+   * Default: 1280 on Windows (Credential Manager's 2,560 bytes), none elsewhere.
+   */
+  maxItemChars?: number;
   /**
    * The keyring binding (default: `@napi-rs/keyring`, loaded on first use).
    * When given, the D-Bus pre-check is skipped: for tests.
@@ -85,31 +108,6 @@ export function keychainServiceName(
   return namespace === "tokens" ? `${base}:tokens` : base;
 }
 
-/**
- * The name of the platform keychain: `"secret-service"`, `"macos-keychain"`,
- * `"windows-credential-manager"`, or `"none (<platform>)"`.
- *
- * @example
- * ```ts
- * keychainBackendName(); // "secret-service" on Linux
- * ```
- */
-export function keychainBackendName(platform: string = process.platform): string {
-  switch (platform) {
-    case "linux":
-    case "freebsd":
-    case "openbsd":
-    case "netbsd":
-      return "secret-service";
-    case "darwin":
-      return "macos-keychain";
-    case "win32":
-      return "windows-credential-manager";
-    default:
-      return `none (${platform})`;
-  }
-}
-
 // ---------------------------------------------------------------------------
 // The backend
 
@@ -125,30 +123,6 @@ function serialize<T>(key: string, fn: () => Promise<T>): Promise<T> {
     if (chains.get(key) === tail) chains.delete(key);
   });
   return run;
-}
-
-function fieldsFromJson(entry: string, password: string): Fields {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(password);
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new CredkitError(
-      "store_unavailable",
-      "Cannot read the keychain",
-      `entry ${entry} in keychain is not credkit JSON`,
-      "remove or fix that keychain item, or use --store file",
-    );
-  }
-  const fields: Fields = {};
-  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
-    if (typeof value === "string") fields[key] = value;
-    else if (typeof value === "number" || typeof value === "boolean") fields[key] = String(value);
-    else if (value !== null && value !== undefined) fields[key] = JSON.stringify(value);
-  }
-  return fields;
 }
 
 /**
@@ -179,6 +153,8 @@ export class KeychainBackend implements SecretBackend {
   readonly timeoutMs: number;
   /** The lock file that serialises writes to this keychain service across processes. */
   readonly lockPath: string;
+  /** Longest value of one item (UTF-16 code units), when the keychain has a cap. */
+  readonly maxItemChars?: number;
   readonly #binding?: KeyringModule;
   /** Reads asked for in the current tick, served by one keychain exchange. */
   #batch?: Map<string, { resolve(p: string | null): void; reject(e: unknown): void }[]>;
@@ -189,6 +165,8 @@ export class KeychainBackend implements SecretBackend {
     this.service = keychainServiceName(env, this.namespace, options.service);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS;
     this.#binding = options.keyring;
+    this.maxItemChars = options.maxItemChars ??
+      (process.platform === "win32" ? WINDOWS_MAX_ITEM_CHARS : undefined);
     const safe = this.service.replace(/[^A-Za-z0-9_.-]/g, "_");
     this.lockPath = join(options.lockDir ?? stateDir(env), `keychain.${safe}.lock`);
   }
@@ -220,7 +198,8 @@ export class KeychainBackend implements SecretBackend {
           (signal) => keyring.findCredentialsAsync(this.service, null, signal),
         ),
     );
-    return [...new Set(found.map((c) => c.account))].sort();
+    const accounts = new Set(found.map((c) => c.account));
+    return [...accounts].filter((a) => !isContinuation(a, accounts)).sort();
   }
 
   /**
@@ -280,9 +259,21 @@ export class KeychainBackend implements SecretBackend {
   }
 
   async #get(entry: string): Promise<Fields | undefined> {
-    const password = await this.#read(entry);
-    if (password === null || password === undefined) return undefined;
-    return fieldsFromJson(entry, password);
+    for (let attempt = 1;; attempt++) {
+      const head = await this.#read(entry);
+      if (head === null) return undefined;
+      const parts = Array.from(
+        { length: continuationCount(head) },
+        (_, i) => this.#read(continuationAccount(entry, i + 1)),
+      );
+      try {
+        const rest = (await Promise.all(parts)).map((p) => p ?? undefined);
+        return fieldsFromJson(entry, await decodeEntry(entry, head, rest));
+      } catch (err) {
+        // A split entry read while another process rewrote it: read it again.
+        if (!(err instanceof TornEntryError) || attempt === 3) throw err;
+      }
+    }
   }
 
   /**
@@ -348,17 +339,36 @@ export class KeychainBackend implements SecretBackend {
     return found;
   }
 
+  /** Writes the continuation items first, then the head; drops continuations left over. */
   async #set(entry: string, fields: Fields): Promise<void> {
-    const item = await this.#entry(entry);
-    const password = JSON.stringify(fields);
-    await this.#guard(
-      [password, ...Object.values(fields)],
-      () => withTimeout(this.timeoutMs, (signal) => item.setPassword(password, signal)),
-    );
+    const items = await encodeEntry(JSON.stringify(fields), this.maxItemChars);
+    const before = this.maxItemChars === undefined ? 0 : await this.#continuations(entry);
+    const secrets = [...items, ...Object.values(fields)];
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = await this.#entry(i === 0 ? entry : continuationAccount(entry, i));
+      await this.#guard(
+        secrets,
+        () => withTimeout(this.timeoutMs, (signal) => item.setPassword(items[i], signal)),
+      );
+    }
+    for (let i = items.length; i <= before; i++) await this.#delete(continuationAccount(entry, i));
   }
 
+  /** Deletes the entry's item and its continuation items; `true` when it had one. */
   async #remove(entry: string): Promise<boolean> {
-    const item = await this.#entry(entry);
+    const before = await this.#continuations(entry);
+    for (let i = before; i >= 1; i--) await this.#delete(continuationAccount(entry, i));
+    return await this.#delete(entry);
+  }
+
+  /** How many continuation items the entry's current head announces. */
+  async #continuations(entry: string): Promise<number> {
+    const head = await this.#read(entry);
+    return head === null ? 0 : continuationCount(head);
+  }
+
+  async #delete(account: string): Promise<boolean> {
+    const item = await this.#entry(account);
     return await this.#guard(
       [],
       () => withTimeout(this.timeoutMs, (signal) => item.deletePassword(signal)),

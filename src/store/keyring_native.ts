@@ -34,11 +34,27 @@ export interface KeyringModule {
 
 const WHAT = "Cannot reach the keychain";
 const HINT = "use --store file";
+/**
+ * The `store_unavailable` error for an unreachable keychain, naming `--store file`.
+ *
+ * @example
+ * ```ts
+ * throw unavailable("the Secret Service did not answer");
+ * ```
+ */
 export function unavailable(why: string): CredkitError {
   return new CredkitError("store_unavailable", WHAT, why, HINT);
 }
 
-/** A short, readable reason for a keychain failure, with every known secret removed. */
+/**
+ * A short, readable reason for a keychain failure, with every known secret removed.
+ *
+ * @example
+ * ```ts
+ * describeKeychainError(new Error("org.freedesktop.DBus.Error.AccessDenied"), []);
+ * // "access to the keychain was denied"
+ * ```
+ */
 export function describeKeychainError(err: unknown, secrets: readonly string[]): string {
   const raw = err instanceof Error ? err.message : String(err);
   let why: string;
@@ -63,7 +79,14 @@ export function describeKeychainError(err: unknown, secrets: readonly string[]):
   return why.length > 200 ? `${why.slice(0, 197)}...` : why;
 }
 
-/** Runs `op` with an abort signal, rejecting after `ms` even if the native call never settles. */
+/**
+ * Runs `op` with an abort signal, rejecting after `ms` even if the native call never settles.
+ *
+ * @example
+ * ```ts
+ * const password = await withTimeout(5000, (signal) => entry.getPassword(signal));
+ * ```
+ */
 export function withTimeout<T>(ms: number, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -89,6 +112,14 @@ export function withTimeout<T>(ms: number, op: (signal: AbortSignal) => Promise<
 
 let bindingPromise: Promise<KeyringModule> | undefined;
 
+/**
+ * The native binding, imported once; a failure to load it is `store_unavailable`.
+ *
+ * @example
+ * ```ts
+ * const { AsyncEntry } = await loadKeyring();
+ * ```
+ */
 export function loadKeyring(): Promise<KeyringModule> {
   bindingPromise ??= import("@napi-rs/keyring").then((mod) => {
     const m = mod as unknown as KeyringModule & { default?: KeyringModule };
@@ -108,7 +139,16 @@ export function loadKeyring(): Promise<KeyringModule> {
 /** Successful checks, by bus address; failures are retried on the next call. */
 const busChecks = new Map<string, Promise<string | undefined>>();
 
-/** The bus address comes from the process environment, as it does for the native binding. */
+/**
+ * Throws `store_unavailable` unless the Secret Service is on the session bus
+ * (checked once per bus address while it succeeds). The bus address comes
+ * from the process environment, as it does for the native binding.
+ *
+ * @example
+ * ```ts
+ * if (process.platform === "linux") await ensureSecretService(5000);
+ * ```
+ */
 export async function ensureSecretService(timeoutMs: number): Promise<void> {
   const key = process.env.DBUS_SESSION_BUS_ADDRESS ?? "";
   let check = busChecks.get(key);
@@ -120,5 +160,30 @@ export async function ensureSecretService(timeoutMs: number): Promise<void> {
   if (why !== undefined) {
     busChecks.delete(key);
     throw unavailable(why);
+  }
+}
+
+/**
+ * The name of the platform keychain: `"secret-service"`, `"macos-keychain"`,
+ * `"windows-credential-manager"`, or `"none (<platform>)"`.
+ *
+ * @example
+ * ```ts
+ * keychainBackendName(); // "secret-service" on Linux
+ * ```
+ */
+export function keychainBackendName(platform: string = process.platform): string {
+  switch (platform) {
+    case "linux":
+    case "freebsd":
+    case "openbsd":
+    case "netbsd":
+      return "secret-service";
+    case "darwin":
+      return "macos-keychain";
+    case "win32":
+      return "windows-credential-manager";
+    default:
+      return `none (${platform})`;
   }
 }
