@@ -105,22 +105,33 @@ export class BusConnection {
   private constructor(readonly timeoutMs: number) {}
 
   /**
-   * Connects, authenticates (EXTERNAL, as the process's uid) and says Hello.
-   * Rejects with a short reason: the socket is missing or refused, the bus
-   * did not answer within `timeoutMs`, or refused authentication.
+   * Connects, then authenticates (EXTERNAL, as the process's uid) and says
+   * Hello without waiting: resolves once the socket is connected. A failure
+   * (socket missing or refused; authentication refused or unanswered within
+   * `timeoutMs`) rejects this or, once connected, every pending call.
    */
   static open(target: BusTarget, timeoutMs: number): Promise<BusConnection> {
     const bus = new BusConnection(timeoutMs);
     return new Promise((resolve, reject) => {
       let received: Uint8Array = new Uint8Array(0);
-      bus.#onFail = (err) => !bus.#authed && reject(err);
+      let opened = false;
+      bus.#onFail = (err) => !opened && reject(err);
       bus.#arm();
       connectSocket(target, {
         open() {
+          // Authentication, BEGIN, Hello and the first calls leave in one write,
+          // without waiting for the bus's OK (as sd-bus does): one round trip fewer.
           const uid = typeof process.getuid === "function" ? String(process.getuid()) : "";
           const hex = [...uid].map((c) => c.charCodeAt(0).toString(16)).join("");
-          bus.#send(encoder.encode(`\0AUTH EXTERNAL ${hex}\r\n`));
-          bus.#flush();
+          bus.#send(encoder.encode(`\0AUTH EXTERNAL ${hex}\r\nBEGIN\r\n`));
+          bus.call({
+            destination: "org.freedesktop.DBus",
+            path: "/org/freedesktop/DBus",
+            iface: "org.freedesktop.DBus",
+            member: "Hello",
+          }).catch(() => {/* a refused Hello closes the connection: later calls fail */});
+          opened = true;
+          resolve(bus);
         },
         data(chunk) {
           const joined = new Uint8Array(received.length + chunk.length);
@@ -135,14 +146,6 @@ export class BusConnection {
             }
             bus.#authed = true;
             received = received.subarray(eol + 1);
-            bus.#send(encoder.encode("BEGIN\r\n"));
-            bus.call({
-              destination: "org.freedesktop.DBus",
-              path: "/org/freedesktop/DBus",
-              iface: "org.freedesktop.DBus",
-              member: "Hello",
-            }).catch(() => {/* a refused Hello closes the connection: later calls fail */});
-            resolve(bus);
           }
           const { messages, rest } = decodeMessages(received);
           received = rest;

@@ -151,11 +151,14 @@ Deno.test("a missing socket and a bus that never answers are reported, within th
     })();
     try {
       const started = Date.now();
+      // Connected at once; the authentication, sent with the first call, is never answered.
+      const bus = await BusConnection.open({ path: socketPath }, 300);
       await rejectsWith(
-        () => BusConnection.open({ path: socketPath }, 300),
+        () => bus.call({ ...BUS, iface: "org.freedesktop.DBus", member: "GetId" }),
         Error,
         "the D-Bus session bus did not answer within 300 ms",
       );
+      assert.deepStrictEqual(bus.closed, true);
       assert(Date.now() - started < 5000);
     } finally {
       listener.close();
