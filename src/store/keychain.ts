@@ -14,8 +14,8 @@
  * own Secret Service reader (`secret_service.ts`: one D-Bus connection, no
  * native addon loaded), elsewhere by one search of the binding.
  *
- * Every call is bounded by a timeout so that a locked, absent or hanging
- * keychain becomes a `store_unavailable` error, never a hang.
+ * Every call is bounded by a timeout: a locked, absent or hanging keychain
+ * is a `store_unavailable` error, never a hang.
  *
  * @module
  */
@@ -189,24 +189,14 @@ export class KeychainBackend implements SecretBackend {
 
   /** Account names stored under this backend's service, sorted. */
   async list(): Promise<string[]> {
-    const keyring = await this.#ready();
-    const found = await this.#guard(
-      [],
-      () =>
-        withTimeout(
-          this.timeoutMs,
-          (signal) => keyring.findCredentialsAsync(this.service, null, signal),
-        ),
-    );
-    const accounts = new Set(found.map((c) => c.account));
+    const accounts = new Set((await this.#findAll()).map((c) => c.account));
     return [...accounts].filter((a) => !isContinuation(a, accounts)).sort();
   }
 
   /**
-   * get → `fn` → set (or remove when `fn` returns `undefined` or `{}`),
-   * serialized with every other write to this keychain service, in this
-   * process and in every other credkit process (a lock file in the state
-   * directory), so concurrent `credkit add` of different fields lose nothing.
+   * get → `fn` → set (or remove when `fn` returns `undefined` or `{}`), serialised with
+   * every other write to this keychain service, in every credkit process (a lock file
+   * in the state directory): concurrent `credkit add` of different fields lose nothing.
    */
   update(
     entry: string,
@@ -315,25 +305,17 @@ export class KeychainBackend implements SecretBackend {
         if (!(err instanceof NeedsNativeReader)) throw err;
       }
     }
-    const keyring = await this.#ready();
     const found = new Map<string, string>();
     // On Linux, declined items go one by one: the binding unlocks them or reports ambiguity.
     if (entries.length > 1 && (this.#binding || process.platform !== "linux")) {
-      const all = await this.#guard([], () =>
-        withTimeout(
-          this.timeoutMs,
-          (signal) => keyring.findCredentialsAsync(this.service, null, signal),
-        ));
+      const all = await this.#findAll();
       const wanted = new Set(entries);
       for (const c of all) if (wanted.has(c.account)) found.set(c.account, c.password);
       return found;
     }
     await Promise.all(entries.map(async (entry) => {
       const item = await this.#entry(entry);
-      const password = await this.#guard(
-        [],
-        () => withTimeout(this.timeoutMs, (signal) => item.getPassword(signal)),
-      );
+      const password = await this.#call([], (signal) => item.getPassword(signal));
       if (password !== null && password !== undefined) found.set(entry, password);
     }));
     return found;
@@ -346,10 +328,7 @@ export class KeychainBackend implements SecretBackend {
     const secrets = [...items, ...Object.values(fields)];
     for (let i = items.length - 1; i >= 0; i--) {
       const item = await this.#entry(i === 0 ? entry : continuationAccount(entry, i));
-      await this.#guard(
-        secrets,
-        () => withTimeout(this.timeoutMs, (signal) => item.setPassword(items[i], signal)),
-      );
+      await this.#call(secrets, (signal) => item.setPassword(items[i], signal));
     }
     for (let i = items.length; i <= before; i++) await this.#delete(continuationAccount(entry, i));
   }
@@ -361,18 +340,29 @@ export class KeychainBackend implements SecretBackend {
     return await this.#delete(entry);
   }
 
-  /** How many continuation items the entry's current head announces. */
+  /** How many continuation items the entry's head announces. */
   async #continuations(entry: string): Promise<number> {
     const head = await this.#read(entry);
     return head === null ? 0 : continuationCount(head);
   }
 
+  /** Every item of this backend's keychain service, through the binding. */
+  async #findAll(): Promise<Array<{ account: string; password: string }>> {
+    const keyring = await this.#ready();
+    return await this.#call(
+      [],
+      (signal) => keyring.findCredentialsAsync(this.service, null, signal),
+    );
+  }
+
   async #delete(account: string): Promise<boolean> {
     const item = await this.#entry(account);
-    return await this.#guard(
-      [],
-      () => withTimeout(this.timeoutMs, (signal) => item.deletePassword(signal)),
-    );
+    return await this.#call([], (signal) => item.deletePassword(signal));
+  }
+
+  /** Runs a binding call bounded by the timeout, with {@link #guard}'s error handling. */
+  #call<T>(secrets: readonly string[], op: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.#guard(secrets, () => withTimeout(this.timeoutMs, op));
   }
 
   /** Runs `op`, turning any failure into a secret-free `store_unavailable` error. */
