@@ -11,9 +11,13 @@ export type SocketTarget = { path: string } | { host: string; port: number };
 
 /** What happens on the socket; `error` carries an errno-style `code` when there is one. */
 export interface SocketHandlers {
+  /** The socket is connected. */
   open(): void;
+  /** Bytes arrived. */
   data(chunk: Uint8Array): void;
+  /** Connecting or the connection failed. */
   error(err: { code?: string; message: string }): void;
+  /** The peer closed the connection. */
   close(): void;
 }
 

@@ -72,6 +72,7 @@ export function sessionBusAddress(
 
 /** An error reply from a peer: its D-Bus error name. */
 export class BusError extends Error {
+  /** An error reply named `errorName` (e.g. `org.freedesktop.DBus.Error.ServiceUnknown`). */
   constructor(readonly errorName: string, message: string) {
     super(message);
     this.name = "BusError";

@@ -9,16 +9,23 @@
 
 /** A D-Bus variant: the signature of one complete type and its value. */
 export interface Variant {
+  /** The signature of one complete type, e.g. `ay`. */
   sig: string;
+  /** The value, as {@link marshal} takes it. */
   value: unknown;
 }
 
 /** A decoded message: its type (1 call, 2 return, 3 error, 4 signal) and body. */
 export interface BusMessage {
+  /** 1 method call, 2 method return, 3 error, 4 signal. */
   type: number;
+  /** The sender's serial of this message. */
   serial: number;
+  /** For replies: the serial of the call answered. */
   replySerial?: number;
+  /** For errors: the error name. */
   errorName?: string;
+  /** The body, as {@link unmarshal} returns it. */
   body: unknown[];
 }
 
@@ -269,12 +276,17 @@ const SIGNATURE = 8;
 
 /** What {@link encodeMethodCall} sends. */
 export interface MethodCall {
+  /** Bus name of the peer, e.g. `org.freedesktop.secrets`. */
   destination: string;
+  /** Object path. */
   path: string;
+  /** Interface of the method. */
   iface: string;
+  /** Method name. */
   member: string;
   /** Body signature (default none). */
   sig?: string;
+  /** Body values, as {@link marshal} takes them. */
   body?: unknown[];
 }
 

@@ -159,6 +159,7 @@ export class KeychainBackend implements SecretBackend {
   /** Reads asked for in the current tick, served by one keychain exchange. */
   #batch?: Map<string, { resolve(p: string | null): void; reject(e: unknown): void }[]>;
 
+  /** A backend over the keychain service and namespace that `options` name. */
   constructor(options: KeychainBackendOptions = {}) {
     const env = options.env ?? process.env;
     this.namespace = options.namespace ?? "credentials";

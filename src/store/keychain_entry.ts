@@ -120,6 +120,7 @@ export async function encodeEntry(json: string, maxChars?: number): Promise<stri
 
 /** The parts of a split entry do not belong together: a writer may have raced the read. */
 export class TornEntryError extends CredkitError {
+  /** The error for entry `entry`. */
   constructor(entry: string) {
     super(
       "store_unavailable",

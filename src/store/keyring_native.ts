@@ -13,18 +13,23 @@ import { checkSecretService } from "./secret_service.ts";
 
 /** The part of an `@napi-rs/keyring` `AsyncEntry` credkit uses. */
 export interface KeyringEntry {
+  /** The item's password, or `null` when there is no item. */
   getPassword(signal?: AbortSignal | null): Promise<string | null>;
+  /** Creates or replaces the item. */
   setPassword(password: string, signal?: AbortSignal | null): Promise<void>;
+  /** Deletes the item; `true` when there was one. */
   deletePassword(signal?: AbortSignal | null): Promise<boolean>;
 }
 
 /** The part of the `@napi-rs/keyring` module credkit uses (tests pass a double). */
 export interface KeyringModule {
+  /** An item by keychain service and account. */
   AsyncEntry: new (
     service: string,
     account: string,
     options?: { linux?: { store?: "secret-service" | "keyutils" } } | null,
   ) => KeyringEntry;
+  /** Every item of a keychain service, with its account and password. */
   findCredentialsAsync(
     service: string,
     target?: string | null,

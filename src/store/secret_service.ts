@@ -22,11 +22,13 @@ const SERVICE_IFACE = "org.freedesktop.Secret.Service";
 
 /** Thrown when the Secret Service cannot be reached or refuses: `message` is a short reason. */
 export class SecretServiceUnavailable extends Error {
+  /** Always `"SecretServiceUnavailable"`. */
   override name = "SecretServiceUnavailable";
 }
 
 /** Thrown when an item needs what this reader does not do (unlocking, ambiguity). */
 export class NeedsNativeReader extends Error {
+  /** Always `"NeedsNativeReader"`. */
   override name = "NeedsNativeReader";
 }
 
