@@ -48,6 +48,7 @@ import {
   withTimeout,
 } from "./keyring_native.ts";
 import {
+  listSecretServiceAccounts,
   NeedsNativeReader,
   readSecretServiceItems,
   SecretServiceUnavailable,
@@ -190,7 +191,10 @@ export class KeychainBackend implements SecretBackend {
 
   /** Account names stored under this backend's service, sorted. */
   async list(): Promise<string[]> {
-    const accounts = new Set((await this.#findAll()).map((c) => c.account));
+    const accounts = new Set(
+      await this.#viaSecretService((o) => listSecretServiceAccounts(this.service, o)) ??
+        (await this.#findAll()).map((c) => c.account),
+    );
     return [...accounts].filter((a) => !isContinuation(a, accounts)).sort();
   }
 
@@ -297,15 +301,10 @@ export class KeychainBackend implements SecretBackend {
    * item it declines (locked, ambiguous), the native binding.
    */
   async #readMany(entries: string[]): Promise<Map<string, string>> {
-    if (!this.#binding && process.platform === "linux") {
-      try {
-        const options = { timeoutMs: this.timeoutMs };
-        return await readSecretServiceItems(this.service, entries, options);
-      } catch (err) {
-        if (err instanceof SecretServiceUnavailable) throw unavailable(err.message);
-        if (!(err instanceof NeedsNativeReader)) throw err;
-      }
-    }
+    const read = await this.#viaSecretService((o) =>
+      readSecretServiceItems(this.service, entries, o)
+    );
+    if (read) return read;
     const found = new Map<string, string>();
     // On Linux, declined items go one by one: the binding unlocks them or reports ambiguity.
     if (entries.length > 1 && (this.#binding || process.platform !== "linux")) {
@@ -345,6 +344,21 @@ export class KeychainBackend implements SecretBackend {
   async #continuations(entry: string): Promise<number> {
     const head = await this.#read(entry);
     return head === null ? 0 : continuationCount(head);
+  }
+
+  /**
+   * `op` through credkit's own Secret Service reader (Linux, real binding);
+   * `undefined` when the binding must do it (elsewhere, or an item it declines).
+   */
+  async #viaSecretService<T>(op: (o: { timeoutMs: number }) => Promise<T>): Promise<T | undefined> {
+    if (this.#binding || process.platform !== "linux") return undefined;
+    try {
+      return await op({ timeoutMs: this.timeoutMs });
+    } catch (err) {
+      if (err instanceof SecretServiceUnavailable) throw unavailable(err.message);
+      if (!(err instanceof NeedsNativeReader)) throw err;
+      return undefined;
+    }
   }
 
   /** Every item of this backend's keychain service, through the binding. */
@@ -414,23 +428,13 @@ export interface KeychainProbe {
 export async function probeKeychain(options: ProbeKeychainOptions = {}): Promise<KeychainProbe> {
   const backend = keychainBackendName();
   const timeoutMs = options.timeoutMs ?? 2000;
-  if (!options.keyring && process.platform === "linux") {
-    // A ping of the Secret Service on the session bus: no native binding to load.
-    try {
-      await ensureSecretService(timeoutMs);
-      return { available: true, backend };
-    } catch (err) {
-      return { available: false, backend, reason: (err as CredkitError).why };
-    }
-  }
-  const keychain = new KeychainBackend({
-    service: options.service,
-    env: options.env,
-    keyring: options.keyring,
-    timeoutMs,
-  });
   try {
-    await keychain.list();
+    // On Linux a look at the session bus does, without loading the native binding.
+    if (!options.keyring && process.platform === "linux") await ensureSecretService(timeoutMs);
+    else {
+      const { service, env, keyring } = options;
+      await new KeychainBackend({ service, env, keyring, timeoutMs }).list();
+    }
     return { available: true, backend };
   } catch (err) {
     const reason = err instanceof CredkitError ? err.why : describeKeychainError(err, []);

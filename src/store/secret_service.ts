@@ -221,3 +221,43 @@ export async function readSecretServiceItems(
     throw new SecretServiceUnavailable(reasonFor(err, options.timeoutMs));
   }
 }
+
+/**
+ * The accounts that have an item under keychain service `service` (locked
+ * items included: listing reads no secret). Throws like
+ * {@link readSecretServiceItems}.
+ *
+ * @example
+ * ```ts
+ * await listSecretServiceAccounts("credkit", { timeoutMs: 5000 }); // ["aws", "github"]
+ * ```
+ */
+export async function listSecretServiceAccounts(
+  service: string,
+  options: SecretServiceOptions,
+): Promise<string[]> {
+  try {
+    return await withSession(options, async (bus) => {
+      const [unlocked, locked] = await serviceCall(bus, "SearchItems", "a{ss}", [[[
+        "service",
+        service,
+      ]]]) as [string[], string[]];
+      const accounts = await Promise.all([...unlocked, ...locked].map(async (item) => {
+        const [attributes] = await bus.call({
+          destination: SECRETS,
+          path: item,
+          iface: "org.freedesktop.DBus.Properties",
+          member: "Get",
+          sig: "ss",
+          body: ["org.freedesktop.Secret.Item", "Attributes"],
+        });
+        const pairs = (attributes as { value: [string, string][] }).value;
+        return pairs.find(([k]) => k === "username")?.[1];
+      }));
+      return accounts.filter((a): a is string => a !== undefined);
+    });
+  } catch (err) {
+    if (err instanceof NeedsNativeReader) throw err;
+    throw new SecretServiceUnavailable(reasonFor(err, options.timeoutMs));
+  }
+}

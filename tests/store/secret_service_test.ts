@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { KeychainBackend } from "../../src/store/keychain.ts";
-import { checkSecretService, readSecretServiceItems } from "../../src/store/secret_service.ts";
+import {
+  checkSecretService,
+  listSecretServiceAccounts,
+  readSecretServiceItems,
+} from "../../src/store/secret_service.ts";
 import { keychainAvailability, keychainTest } from "../_keychain.ts";
 
 const keychain = await keychainAvailability();
@@ -33,6 +37,10 @@ keychainTest(
         { timeoutMs: 5000 },
       );
       assert.deepStrictEqual(Object.fromEntries(found), values);
+      assert.deepStrictEqual(
+        (await listSecretServiceAccounts(name, { timeoutMs: 5000 })).sort(),
+        Object.keys(values).sort(),
+      );
       const one = await readSecretServiceItems(name, ["aws"], { timeoutMs: 5000 });
       assert.deepStrictEqual(Object.fromEntries(one), { aws: values.aws });
       // An item of another keychain service with the same account is not read.
