@@ -233,10 +233,9 @@ export async function loadLayeredConfig(options: LayerOptions): Promise<LoadedCo
   const user = fs.existsSync(userPath) ? await readConfigFile(userPath) : undefined;
   let path = options.explicitPath ? resolve(cwd, options.explicitPath) : undefined;
   const found = !path;
-  if (found) {
-    path = findProjectConfig(cwd, env);
-    if (path && user && sameFile(path, userPath)) path = undefined;
-  }
+  if (found) path = findProjectConfig(cwd, env);
+  // The user config found by search, or named with --config, is loaded once, as the user layer.
+  if (path && user && sameFile(path, userPath)) path = undefined;
   if (!path) return mergeLayers({ user, userPath: user && userPath, cwd });
   if (found) assertSafeOwnership(path, "config");
   const project = await readConfigFile(path);
