@@ -60,7 +60,7 @@ function trappingScript(dir: string, trap: string, thenExit: boolean): string[] 
   return [
     "sh",
     "-c",
-    `trap '${onTrap}' ${trap}; echo $$ > "${dir}/pid"; while :; do sleep 0.05; done`,
+    `trap '${onTrap}' ${trap}; echo $$ > "${dir}/pid"; while :; do sleep 300 & wait $!; done`,
     dir,
   ];
 }

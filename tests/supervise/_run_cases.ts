@@ -419,21 +419,21 @@ def settle(pids, want_stopped):
             return
         time.sleep(0.05)
 until(rb"ready")
-os.write(fd, b"\x1a")
-until(rb"job \d+ stopped")
-m = re.search(rb"job (\d+) stopped", out)
+os.write(fd, b"\\x1a")
+until(rb"job \\d+ stopped")
+m = re.search(rb"job (\\d+) stopped", out)
 job = int(m.group(1)) if m else 0
 watched = [job] + pids()
 settle(watched, True)
-report = "stopped: " + " ".join(state(p) for p in watched) + "\n"
-os.write(fd, b"fg\n")
+report = "stopped: " + " ".join(state(p) for p in watched) + "\\n"
+os.write(fd, b"fg\\n")
 settle(watched, False)
-report += "continued: " + " ".join(state(p) for p in watched) + "\n"
+report += "continued: " + " ".join(state(p) for p in watched) + "\\n"
 time.sleep(0.2)
-os.write(fd, b"\x03")
-until(rb"exit -?\d+")
+os.write(fd, b"\\x03")
+until(rb"exit -?\\d+")
 os.waitpid(pid, 0)
-sys.stdout.write(report + out.decode("utf-8", "replace") + "\n")
+sys.stdout.write(report + out.decode("utf-8", "replace") + "\\n")
 `;
 
 function hasPython(): boolean {
@@ -601,7 +601,7 @@ export function runCases(): RunCase[] {
       fn: async (ctx) => {
         const r = startRun(
           ctx,
-          sh('sleep 300 & echo $! >> "$PIDS_FILE"; echo ready; while :; do sleep 0.05; done'),
+          sh('sleep 300 & echo $! >> "$PIDS_FILE"; echo ready; wait'),
         );
         await r.waitForOut("ready\n");
         const watched = () => [r.pid, ...recordedPids(ctx.pidsFile)];
@@ -793,7 +793,7 @@ export function runCases(): RunCase[] {
           return;
         }
         const argv = ctx.makeCommand(
-          sh('sleep 300 & echo $! >> "$PIDS_FILE"; echo ready; while :; do sleep 0.05; done'),
+          sh('sleep 300 & echo $! >> "$PIDS_FILE"; echo ready; wait'),
           { mode },
         );
         const out = await new Deno.Command("python3", {
@@ -804,11 +804,12 @@ export function runCases(): RunCase[] {
           stdout: "piped",
           stderr: "piped",
         }).output();
-        const transcript = decoder.decode(out.stdout);
+        const transcript = decoder.decode(out.stdout) + decoder.decode(out.stderr);
         // The job (credkit), the child shell and its `sleep 300`.
         assert.match(transcript, /^stopped: T T T\n/, transcript);
         assert.match(transcript, /\ncontinued: [^T\n]+ [^T\n]+ [^T\n]+\n/, transcript);
-        assert.match(transcript, /\nexit 130\n/, transcript);
+        // The job's exit after Ctrl-C (the terminal echoes "^C" before it).
+        assert.match(transcript, /(?:\n|\^C)exit 130\r?\n/, transcript);
       },
     })),
     {
