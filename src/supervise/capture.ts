@@ -19,15 +19,19 @@ const KILL_GRACE_MS = 2000;
 
 /** Options of {@link runCaptured}. */
 export interface CaptureOptions {
+  /** The command: a name searched in `env.PATH`, or a path (relative to `cwd`). */
   command: string;
+  /** Arguments after the command. */
   args: string[];
   /** The complete environment of the command. */
   env: Record<string, string>;
+  /** Working directory of the command. */
   cwd: string;
   /** Values masked in the captured output. */
   secrets: string[];
   /** Kill the group (SIGTERM, then SIGKILL) after this many ms. */
   timeoutMs?: number;
+  /** Spawn function (`node:child_process` spawn). */
   spawn: typeof nodeSpawn;
   /** Bytes of output kept (the end of it); default {@link DEFAULT_MAX_CAPTURE}. */
   maxCapture?: number;
@@ -45,6 +49,7 @@ export interface CaptureResult {
   code: number;
   /** The signal that ended it, if any. */
   signal: string | null;
+  /** Whether it was stopped because it ran past {@link CaptureOptions.timeoutMs}. */
   timedOut: boolean;
   /** Whether it was stopped through {@link CaptureOptions.signal}. */
   aborted: boolean;
@@ -52,6 +57,7 @@ export interface CaptureResult {
   output: string;
   /** Why it could not be started, when it could not. */
   startError?: string;
+  /** How long it ran, in milliseconds. */
   durationMs: number;
 }
 
