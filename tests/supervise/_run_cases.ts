@@ -618,7 +618,9 @@ export function runCases(): RunCase[] {
     {
       name: "one Ctrl-C interrupts the child: 130",
       fn: async (ctx) => {
-        const r = startRun(ctx, sh("echo ready; sleep 300"));
+        // `sleep` starts before "ready": dash holds a SIGINT that arrives while it
+        // forks a foreground command until that command ends.
+        const r = startRun(ctx, sh('sleep 300 & echo $! >> "$PIDS_FILE"; echo ready; wait'));
         await r.waitForOut("ready\n");
         r.signal("SIGINT");
         assert.deepEqual(await r.status, 130, `stderr: ${r.err()}`);
