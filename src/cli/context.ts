@@ -9,6 +9,7 @@ import type { ParseArgsConfig } from "node:util";
 import type { spawn as nodeSpawn } from "node:child_process";
 import type { Env } from "../paths.ts";
 import type { Stores } from "../store/stores.ts";
+import type { BackendName } from "../store/registry.ts";
 import type { LoadedConfig } from "../config.ts";
 
 /** Output and input streams of a command. */
@@ -27,7 +28,8 @@ export interface Io {
 
 /** The global options, accepted before or after the command name. */
 export interface Globals {
-  store?: "keychain" | "file";
+  /** `--store` or `CREDKIT_STORE`: a name from the backend registry. */
+  store?: BackendName;
   file?: string;
   config?: string;
   json: boolean;
@@ -71,5 +73,13 @@ export interface Command {
   usage: string;
   /** Command-specific options, in `node:util` parseArgs form. */
   options: NonNullable<ParseArgsConfig["options"]>;
+  /**
+   * How many positional arguments the command takes (subcommand included);
+   * more are refused with exit 2, without echoing them.
+   * @default unlimited
+   */
+  maxPositionals?: number;
+  /** Subcommands, for help and shell completion (`auth` → signin, status, …). */
+  subcommands?: readonly string[];
   run(ctx: Context, args: ParsedArgs): Promise<number>;
 }

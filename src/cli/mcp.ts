@@ -21,7 +21,7 @@ import {
   type ImportReport,
   runImport,
 } from "./mcp_import.ts";
-import { executorFromContext, loadTools } from "./tool.ts";
+import { executorFromContext, loadTools } from "../executor/context_tools.ts";
 
 /**
  * Serves every tool manifest as an MCP tool over stdio until stdin closes.
@@ -196,6 +196,7 @@ Examples:
     "dry-run": { type: "boolean" },
     bin: { type: "string" },
   },
+  maxPositionals: 2,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const sub = args.positionals[0];
     if (sub === "serve") return await serveMcp(ctx, { toolsDir: optString(args, "tools-dir") });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authStoreFromContext } from "../../src/cli/auth.ts";
+import { authStoreFromContext } from "../../src/auth/context_store.ts";
 import { assertNoSecrets, makeTestContext } from "../_helpers.ts";
 import { startTestApi } from "../executor/_server.ts";
 import { cliWith } from "./_cli.ts";
@@ -48,6 +48,8 @@ Deno.test("credkit tool list / run", async (t) => {
   try {
     const tc = makeTestContext({
       config,
+      // The tools were found by search: trusted the way CI trusts them.
+      env: { CREDKIT_TRUSTED_CONFIG_PATHS: root },
       cwd: root,
       stateDir: join(root, "state"),
       keychain: { myapi: { url: api.base, key: KEY } },
