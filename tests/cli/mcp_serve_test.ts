@@ -245,6 +245,7 @@ Deno.test({
           CREDKIT_HOME: join(root, "home"),
           CREDKIT_STORE: "file",
           MYAPI_URL: api.base,
+          CREDKIT_TRUSTED_CONFIG_PATHS: root,
         }),
         cwd: root,
         stdin: messages.map((m) => JSON.stringify(m)).join("\n") + "\n",
