@@ -121,8 +121,10 @@ export function createMcpGateway(options: { tools: LoadedTool[]; executor: Execu
 
 /** The part of an MCP transport that {@link trackPendingRequests} wraps. */
 export interface TrackedTransport {
+  /** Called by the transport with each message received (set by `server.connect`). */
   // deno-lint-ignore no-explicit-any
   onmessage?: (message: any, extra?: any) => void;
+  /** Sends a message (an answer, a notification or a request). */
   // deno-lint-ignore no-explicit-any
   send(message: any, options?: any): Promise<void>;
 }
