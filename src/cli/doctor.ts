@@ -6,7 +6,8 @@
  */
 import { CredkitError } from "../errors.ts";
 import { missingVariables, resolveServices } from "../resolve.ts";
-import { isCompiled, runtimeName } from "../runtime.ts";
+import { isCompiled } from "../runtime/compiled.ts";
+import { runtimeName } from "../runtime/name.ts";
 import { filePermissionWarning, fileStoreInfo } from "../store/file.ts";
 import { BUILD_COMMIT, BUILD_TARGET, VERSION, versionLine } from "../version.ts";
 import { printJson } from "./common.ts";

@@ -19,7 +19,7 @@ import { CredkitError } from "../errors.ts";
 import { writeFileAtomic } from "../fs_write.ts";
 import type { Env } from "../paths.ts";
 import { unsafeOwnership } from "./find.ts";
-import { sha256Hex } from "./sha256.ts";
+import { sha256Hex } from "../runtime/sha256.ts";
 
 /**
  * The tool manifests beside a config: `<dir>/.credkit/tools/*.json`, sorted.

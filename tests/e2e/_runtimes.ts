@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { BUN_NO_AUTOLOAD } from "../../src/runtime.ts";
+import { BUN_NO_AUTOLOAD } from "../../src/runtime/self_command.ts";
 
 const root = resolve(import.meta.dirname ?? ".", "..", "..");
 
