@@ -47,6 +47,7 @@ export class CredkitError extends Error {
   /** The next step for the user, if any. */
   readonly hint?: string;
 
+  /** Creates the error; its message is `<what>: <why> (<hint>)`, the hint only when given. */
   constructor(kind: ErrorKind, what: string, why: string, hint?: string) {
     super(`${what}: ${why}${hint ? ` (${hint})` : ""}`);
     this.name = "CredkitError";

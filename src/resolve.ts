@@ -16,14 +16,19 @@ export type Source = "env" | StoreName | "default" | "auth";
 
 /** One resolved field. */
 export interface ResolvedField {
+  /** The service name. */
   service: string;
+  /** The field name. */
   field: string;
   /** The canonical (first) variable. */
   variable: string;
   /** All variables the field feeds. */
   variables: string[];
+  /** The value, `undefined` when missing. */
   value: string | undefined;
+  /** Where the value came from, `null` when missing. */
   source: Source | null;
+  /** Whether the field is secret (masked, never logged). */
   secret: boolean;
 }
 
@@ -32,6 +37,7 @@ export type ResolvedService = Record<string, ResolvedField>;
 
 /** Options for {@link resolveServices}. */
 export interface ResolveOptions {
+  /** The process environment (first in precedence). */
   env: Env;
   /** Stores in precedence order (keychain before file). */
   stores: SecretBackend[];

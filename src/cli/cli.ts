@@ -93,8 +93,11 @@ export function impliedNoInput(
 
 /** What {@link runCli} needs from its caller. */
 export interface CliHost {
+  /** Terminal input and output. */
   io: Io;
+  /** The process environment (`CREDKIT_STORE`, `CI`, …). */
   env: Record<string, string | undefined>;
+  /** The command table. */
   commands: CommandEntry[];
   /** Builds the context once options are known (stores, config, …). */
   makeContext(globals: Globals): Context | Promise<Context>;

@@ -8,9 +8,11 @@ import type { Command } from "./context.ts";
 
 /** A command's name and summary, and how to load the rest of it. */
 export interface CommandEntry {
+  /** The command name, as typed. */
   name: string;
   /** One line for `credkit --help` (the loaded command's `summary`). */
   summary: string;
+  /** Loads the command's module (commands load lazily). */
   load(): Promise<Command>;
 }
 

@@ -15,8 +15,11 @@ import type { Command, Context, ParsedArgs } from "./context.ts";
 
 /** One exported variable. */
 export interface ExportVar {
+  /** The variable name. */
   name: string;
+  /** Its value. */
   value: string;
+  /** Whether it is secret (`github` masks it). */
   secret: boolean;
 }
 

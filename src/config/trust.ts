@@ -79,6 +79,7 @@ export function projectDigest(
 export interface TrustRecord {
   /** Real path of the credkit.json. */
   path: string;
+  /** SHA-256 (hex) of the file and the tool manifests beside it. */
   sha256: string;
   /** ISO time the user trusted it. */
   trustedAt: string;

@@ -71,6 +71,7 @@ export class FileBackend implements SecretBackend {
   /** Top-level key of this backend's entries. */
   readonly namespace: Namespace;
 
+  /** Opens (lazily: nothing is read until used) the file store at `options.path`. */
   constructor(options: FileBackendOptions) {
     this.path = path.resolve(options.path);
     this.namespace = options.namespace ?? "credentials";

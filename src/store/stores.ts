@@ -15,8 +15,11 @@ import { type BackendName, DEFAULT_READ_ORDER, type StoreCheck } from "./registr
 
 /** Reachability of the keychain. */
 export interface KeychainStatus {
+  /** Whether the keychain answered. */
   available: boolean;
+  /** Which keychain backend was tried (e.g. `secret-service`). */
   backend: string;
+  /** Why it is unavailable (never a secret). */
   reason?: string;
 }
 
