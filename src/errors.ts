@@ -63,7 +63,14 @@ export class CredkitError extends Error {
   }
 }
 
-/** Shorthand for a usage error (exit 2). */
+/**
+ * Shorthand for a usage error (exit 2).
+ *
+ * @example
+ * ```ts
+ * throw usageError("Invalid --field \"x\"", "expected --field name=value"); // exit 2
+ * ```
+ */
 export function usageError(what: string, why: string, hint?: string): CredkitError {
   return new CredkitError("usage", what, why, hint ?? "see credkit --help");
 }
@@ -88,6 +95,12 @@ export function exitCodeFor(err: unknown): number {
 /**
  * The single stderr line for an error: `credkit: <what failed>: <why>`.
  * Newlines in messages are folded so the error stays one line.
+ *
+ * @example
+ * ```ts
+ * formatError(new CredkitError("missing", "Cannot run", "HF_TOKEN is missing"));
+ * // "credkit: Cannot run: HF_TOKEN is missing"
+ * ```
  */
 export function formatError(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);

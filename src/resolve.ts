@@ -156,14 +156,29 @@ export function toEnvironment(resolved: Record<string, ResolvedService>): Record
   return env;
 }
 
-/** Variables of fields that have no value, one per field (its canonical variable). */
+/**
+ * Variables of fields that have no value, one per field (its canonical variable).
+ *
+ * @example
+ * ```ts
+ * missingVariables(await resolveServices([BUILTIN_SERVICES.aws], { env: {}, stores: [] }));
+ * // ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+ * ```
+ */
 export function missingVariables(resolved: Record<string, ResolvedService>): string[] {
   return Object.values(resolved).flatMap((fields) =>
     Object.values(fields).filter((f) => f.value === undefined).map((f) => f.variable)
   );
 }
 
-/** Secret values among the resolved fields (for masking). */
+/**
+ * Secret values among the resolved fields (for masking).
+ *
+ * @example
+ * ```ts
+ * const masker = secretValues(resolved); // each secret once, e.g. ["hf_…"]
+ * ```
+ */
 export function secretValues(resolved: Record<string, ResolvedService>): string[] {
   return [
     ...new Set(

@@ -100,7 +100,14 @@ export const COMMANDS: CommandEntry[] = [
   },
 ];
 
-/** Loads every command (for completions and tests). */
+/**
+ * Loads every command (for completions and tests).
+ *
+ * @example
+ * ```ts
+ * const names = (await loadAllCommands()).map((c) => c.name);
+ * ```
+ */
 export async function loadAllCommands(): Promise<Command[]> {
   return await Promise.all(COMMANDS.map((c) => c.load()));
 }

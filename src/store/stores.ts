@@ -135,6 +135,12 @@ export function createStores(options: StoresOptions): Stores {
 /**
  * Wraps a backend so that every write leaves a notice file
  * `<dir>/<namespace>.<entry>` whose change wakes `server run --watch`.
+ *
+ * @example
+ * ```ts
+ * const watched = withChangeNotices(keychain, "/home/u/.local/state/credkit/changes", "credentials");
+ * await watched.set("aws", { region: "eu-west-1" }); // touches changes/credentials.aws
+ * ```
  */
 export function withChangeNotices(
   inner: SecretBackend,
