@@ -17,11 +17,17 @@ export interface FieldDef {
 
 /** OAuth 2 (refresh token grant, RFC 8628 device flow) settings. */
 export interface OAuth2AuthConfig {
+  /** Discriminant. */
   type: "oauth2";
+  /** The token endpoint (refresh and device grants). */
   tokenEndpoint: string;
+  /** The RFC 8628 device authorization endpoint, for `auth signin`. */
   deviceAuthorizationEndpoint?: string;
+  /** The OAuth client id. */
   clientId: string;
+  /** The client secret, for confidential clients. */
   clientSecret?: string;
+  /** Scopes asked for at sign-in. */
   scopes?: string[];
   /** Refresh this many seconds before expiry (default 60). */
   refreshMarginSeconds?: number;
@@ -29,7 +35,9 @@ export interface OAuth2AuthConfig {
 
 /** Supabase GoTrue settings: URL and anon key come from the service's `url` and `anon_key` fields. */
 export interface SupabaseAuthConfig {
+  /** Discriminant. */
   type: "supabase";
+  /** Refresh this many seconds before expiry. @default {60} */
   refreshMarginSeconds?: number;
 }
 
@@ -38,9 +46,13 @@ export type AuthConfig = OAuth2AuthConfig | SupabaseAuthConfig;
 
 /** A service: its fields and optional token auth. */
 export interface ServiceDef {
+  /** The service name (lower case), as in `credkit add <name>`. */
   name: string;
+  /** One line about the service. */
   description?: string;
+  /** Its fields, by name. */
   fields: Record<string, FieldDef>;
+  /** How its user tokens are obtained and refreshed (AuthStore). */
   auth?: AuthConfig;
 }
 

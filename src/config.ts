@@ -10,7 +10,7 @@ import { dirname, resolve } from "node:path";
 import { BUILTIN_SERVICES, type ServiceDef } from "./catalog.ts";
 import { CredkitError } from "./errors.ts";
 import { describeFsError, describeJsonError } from "./fs_errors.ts";
-import { findConfigFile } from "./config_find.ts";
+import { findConfigFile } from "./config/find.ts";
 import { fastCheck } from "./config/check.ts";
 import { validateWithZod } from "./config/schema.ts";
 import type { LoadedConfig } from "./config/layers.ts";

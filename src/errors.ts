@@ -47,6 +47,7 @@ export class CredkitError extends Error {
   /** The next step for the user, if any. */
   readonly hint?: string;
 
+  /** Creates the error; its message is `<what>: <why> (<hint>)`, the hint only when given. */
   constructor(kind: ErrorKind, what: string, why: string, hint?: string) {
     super(`${what}: ${why}${hint ? ` (${hint})` : ""}`);
     this.name = "CredkitError";
@@ -62,7 +63,14 @@ export class CredkitError extends Error {
   }
 }
 
-/** Shorthand for a usage error (exit 2). */
+/**
+ * Shorthand for a usage error (exit 2).
+ *
+ * @example
+ * ```ts
+ * throw usageError("Invalid --field \"x\"", "expected --field name=value"); // exit 2
+ * ```
+ */
 export function usageError(what: string, why: string, hint?: string): CredkitError {
   return new CredkitError("usage", what, why, hint ?? "see credkit --help");
 }
@@ -87,6 +95,12 @@ export function exitCodeFor(err: unknown): number {
 /**
  * The single stderr line for an error: `credkit: <what failed>: <why>`.
  * Newlines in messages are folded so the error stays one line.
+ *
+ * @example
+ * ```ts
+ * formatError(new CredkitError("missing", "Cannot run", "HF_TOKEN is missing"));
+ * // "credkit: Cannot run: HF_TOKEN is missing"
+ * ```
  */
 export function formatError(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);

@@ -5,7 +5,14 @@
  * @module
  */
 
-/** The errno code of a thrown value (`"ENOENT"`, …), if it has one. */
+/**
+ * The errno code of a thrown value (`"ENOENT"`, …), if it has one.
+ *
+ * @example
+ * ```ts
+ * try { fs.readFileSync(path); } catch (err) { if (errnoCode(err) === "ENOENT") return undefined; }
+ * ```
+ */
 export function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
@@ -41,6 +48,11 @@ export function describeFsError(err: unknown): string {
  * Where `text` stops being valid JSON, as 1-based line and column, or
  * `undefined` when it is valid. Engines quote the offending input in their
  * own messages (which may be a secret), so the location is computed here.
+ *
+ * @example
+ * ```ts
+ * jsonErrorLocation('{"a":\n}'); // { line: 2, column: 1 }
+ * ```
  */
 export function jsonErrorLocation(text: string): { line: number; column: number } | undefined {
   let i = 0;

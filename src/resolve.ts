@@ -16,14 +16,19 @@ export type Source = "env" | StoreName | "default" | "auth";
 
 /** One resolved field. */
 export interface ResolvedField {
+  /** The service name. */
   service: string;
+  /** The field name. */
   field: string;
   /** The canonical (first) variable. */
   variable: string;
   /** All variables the field feeds. */
   variables: string[];
+  /** The value, `undefined` when missing. */
   value: string | undefined;
+  /** Where the value came from, `null` when missing. */
   source: Source | null;
+  /** Whether the field is secret (masked, never logged). */
   secret: boolean;
 }
 
@@ -32,6 +37,7 @@ export type ResolvedService = Record<string, ResolvedField>;
 
 /** Options for {@link resolveServices}. */
 export interface ResolveOptions {
+  /** The process environment (first in precedence). */
   env: Env;
   /** Stores in precedence order (keychain before file). */
   stores: SecretBackend[];
@@ -150,14 +156,29 @@ export function toEnvironment(resolved: Record<string, ResolvedService>): Record
   return env;
 }
 
-/** Variables of fields that have no value, one per field (its canonical variable). */
+/**
+ * Variables of fields that have no value, one per field (its canonical variable).
+ *
+ * @example
+ * ```ts
+ * missingVariables(await resolveServices([BUILTIN_SERVICES.aws], { env: {}, stores: [] }));
+ * // ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+ * ```
+ */
 export function missingVariables(resolved: Record<string, ResolvedService>): string[] {
   return Object.values(resolved).flatMap((fields) =>
     Object.values(fields).filter((f) => f.value === undefined).map((f) => f.variable)
   );
 }
 
-/** Secret values among the resolved fields (for masking). */
+/**
+ * Secret values among the resolved fields (for masking).
+ *
+ * @example
+ * ```ts
+ * const masker = secretValues(resolved); // each secret once, e.g. ["hf_…"]
+ * ```
+ */
 export function secretValues(resolved: Record<string, ResolvedService>): string[] {
   return [
     ...new Set(

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import type { Context, Globals } from "../src/cli/context.ts";
 import { type LoadedConfig, parseConfig } from "../src/config.ts";
-import { memoryStores, type MemoryStoresOptions } from "../src/store/stores.ts";
+import { memoryStores, type MemoryStoresOptions } from "./store/_memory_stores.ts";
 import type { MemoryBackend } from "../src/store/memory.ts";
 
 /** Captured output of a test context. */

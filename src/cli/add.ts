@@ -46,7 +46,14 @@ export function parseAddOptions(args: ParsedArgs): AddOptions {
   };
 }
 
-/** Runs `add`. */
+/**
+ * Runs `add`.
+ *
+ * @example
+ * ```ts
+ * await runAdd(ctx, { service: "aws", fieldPairs: ["region=eu-west-1"], stdin: false, fromEnv: false });
+ * ```
+ */
 export async function runAdd(ctx: Context, opts: AddOptions): Promise<number> {
   const config = await ctx.config();
   const service = serviceNamed(config, opts.service);
@@ -96,7 +103,14 @@ export async function runAdd(ctx: Context, opts: AddOptions): Promise<number> {
   return 0;
 }
 
-/** The `add` command. */
+/**
+ * The `add` command.
+ *
+ * @example
+ * ```ts
+ * await addCommand.run(ctx, { values: { stdin: true }, positionals: ["github"], rest: [] });
+ * ```
+ */
 export const addCommand: Command = {
   name: "add",
   summary: "store a service's credentials (prompt, --stdin or --from-env; never argv)",

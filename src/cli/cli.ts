@@ -38,7 +38,14 @@ const GLOBAL_HELP = `Global options (before or after the command):
   -h, --help             help for credkit or a command
   --version              print the version`;
 
-/** The top-level help text. */
+/**
+ * The top-level help text.
+ *
+ * @example
+ * ```ts
+ * io.out(generalHelp(COMMANDS));
+ * ```
+ */
 export function generalHelp(commands: CommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
@@ -82,7 +89,14 @@ function refuseSpecialFile(path: string): void {
   }
 }
 
-/** Resolves `--no-input`: explicit, no TTY on stdin, or CI set. */
+/**
+ * Resolves `--no-input`: explicit, no TTY on stdin, or CI set.
+ *
+ * @example
+ * ```ts
+ * impliedNoInput(false, true, { CI: "true" }); // true
+ * ```
+ */
 export function impliedNoInput(
   explicit: boolean,
   stdinIsTTY: boolean,
@@ -93,8 +107,11 @@ export function impliedNoInput(
 
 /** What {@link runCli} needs from its caller. */
 export interface CliHost {
+  /** Terminal input and output. */
   io: Io;
+  /** The process environment (`CREDKIT_STORE`, `CI`, …). */
   env: Record<string, string | undefined>;
+  /** The command table. */
   commands: CommandEntry[];
   /** Builds the context once options are known (stores, config, …). */
   makeContext(globals: Globals): Context | Promise<Context>;

@@ -8,9 +8,11 @@ import type { Command } from "./context.ts";
 
 /** A command's name and summary, and how to load the rest of it. */
 export interface CommandEntry {
+  /** The command name, as typed. */
   name: string;
   /** One line for `credkit --help` (the loaded command's `summary`). */
   summary: string;
+  /** Loads the command's module (commands load lazily). */
   load(): Promise<Command>;
 }
 
@@ -98,7 +100,14 @@ export const COMMANDS: CommandEntry[] = [
   },
 ];
 
-/** Loads every command (for completions and tests). */
+/**
+ * Loads every command (for completions and tests).
+ *
+ * @example
+ * ```ts
+ * const names = (await loadAllCommands()).map((c) => c.name);
+ * ```
+ */
 export async function loadAllCommands(): Promise<Command[]> {
   return await Promise.all(COMMANDS.map((c) => c.load()));
 }

@@ -9,25 +9,53 @@ import { usageError } from "../errors.ts";
 import { type ResolvedService, resolveServices } from "../resolve.ts";
 import type { Context, ParsedArgs } from "./context.ts";
 
-/** A string option's value. */
+/**
+ * A string option's value.
+ *
+ * @example
+ * ```ts
+ * optString({ values: { format: "shell" }, positionals: [], rest: [] }, "format"); // "shell"
+ * ```
+ */
 export function optString(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];
   return typeof v === "string" ? v : undefined;
 }
 
-/** A repeatable string option's values. */
+/**
+ * A repeatable string option's values.
+ *
+ * @example
+ * ```ts
+ * optStrings({ values: { field: ["a=1", "b=2"] }, positionals: [], rest: [] }, "field"); // ["a=1", "b=2"]
+ * ```
+ */
 export function optStrings(args: ParsedArgs, name: string): string[] {
   const v = args.values[name];
   if (v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
 }
 
-/** A boolean option. */
+/**
+ * A boolean option.
+ *
+ * @example
+ * ```ts
+ * optBool({ values: { force: true }, positionals: [], rest: [] }, "force"); // true
+ * ```
+ */
 export function optBool(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
 
-/** A comma-separated list option (`--only a,b --only c`). */
+/**
+ * A comma-separated list option (`--only a,b --only c`).
+ *
+ * @example
+ * ```ts
+ * optList({ values: { only: ["aws,s3", "github"] }, positionals: [], rest: [] }, "only"); // ["aws", "s3", "github"]
+ * ```
+ */
 export function optList(args: ParsedArgs, name: string): string[] {
   return optStrings(args, name).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
 }
@@ -62,13 +90,27 @@ export function serviceNamed(config: LoadedConfig, name: string | undefined): Se
   return svc;
 }
 
-/** Services by name (all when `names` is empty). */
+/**
+ * Services by name (all when `names` is empty).
+ *
+ * @example
+ * ```ts
+ * servicesNamed(config, ["aws"]).map((s) => s.name); // ["aws"]
+ * ```
+ */
 export function servicesNamed(config: LoadedConfig, names: string[]): ServiceDef[] {
   if (names.length === 0) return Object.values(config.services);
   return names.map((n) => serviceNamed(config, n));
 }
 
-/** Prints a note on stderr unless `-q`. */
+/**
+ * Prints a note on stderr unless `-q`.
+ *
+ * @example
+ * ```ts
+ * note(ctx, "stored aws in the keychain");
+ * ```
+ */
 export function note(ctx: Context, message: string): void {
   if (!ctx.globals.quiet) ctx.io.err(message.endsWith("\n") ? message : message + "\n");
 }
@@ -76,6 +118,12 @@ export function note(ctx: Context, message: string): void {
 /**
  * Resolves services with the context's stores (env > keychain > file); an
  * unreachable keychain is reported once and skipped.
+ *
+ * @example
+ * ```ts
+ * const resolved = await resolveWith(ctx, [config.services.aws]);
+ * resolved.aws.region.source; // "env", "keychain", "file", "default" or null
+ * ```
  */
 export async function resolveWith(
   ctx: Context,
@@ -110,7 +158,14 @@ export function renderTable(rows: string[][]): string {
     .join("\n") + "\n";
 }
 
-/** Prints JSON on stdout. */
+/**
+ * Prints JSON on stdout.
+ *
+ * @example
+ * ```ts
+ * printJson(ctx, { services: [] });
+ * ```
+ */
 export function printJson(ctx: Context, value: unknown): void {
   ctx.io.out(JSON.stringify(value, null, 2) + "\n");
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { usageError } from "../errors.ts";
+import { EXPORT_FORMATS } from "../format/mod.ts";
 import { BACKEND_NAMES } from "../store/registry.ts";
 import { GLOBAL_OPTIONS } from "./cli.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
@@ -19,7 +20,7 @@ type OptionTable = Command["options"];
 /** Values offered for options whose choices are fixed. */
 const OPTION_VALUES: Record<string, string[]> = {
   store: [...BACKEND_NAMES],
-  format: ["dotenv", "shell", "json", "github"],
+  format: [...EXPORT_FORMATS],
 };
 
 /**
@@ -222,9 +223,50 @@ export function completionScript(shell: Shell, commands: Command[]): string {
   }
 }
 
+/** The options of `credkit completions`, parsed once. */
+export interface CompletionsOptions {
+  /** The shell to write the script for. */
+  shell: Shell;
+}
+
 /**
- * The `completions` command: loads every command of the table and prints the
- * script for the shell named.
+ * Parses `completions`' arguments: the shell name.
+ *
+ * @throws {CredkitError} a usage error (exit 2) for a missing or unknown shell.
+ * @example
+ * ```ts
+ * parseCompletionsOptions({ values: {}, positionals: ["zsh"], rest: [] }); // { shell: "zsh" }
+ * ```
+ */
+export function parseCompletionsOptions(args: ParsedArgs): CompletionsOptions {
+  const shell = args.positionals[0];
+  if (!SHELLS.includes(shell as Shell)) {
+    throw usageError(
+      "Cannot print completions",
+      shell ? `unknown shell "${shell}"` : "no shell given",
+      "use: credkit completions bash|zsh|fish",
+    );
+  }
+  return { shell: shell as Shell };
+}
+
+/**
+ * Runs `completions`: loads every command of the table and prints the script
+ * for the shell.
+ *
+ * @example
+ * ```ts
+ * await runCompletions(ctx, { shell: "fish" });
+ * ```
+ */
+export async function runCompletions(ctx: Context, opts: CompletionsOptions): Promise<number> {
+  const { loadAllCommands } = await import("./commands.ts");
+  ctx.io.out(completionScript(opts.shell, await loadAllCommands()));
+  return 0;
+}
+
+/**
+ * The `completions` command: prints the completion script for the shell named.
  *
  * @example
  * ```ts
@@ -245,17 +287,5 @@ Examples:
   credkit completions fish > ~/.config/fish/completions/credkit.fish`,
   options: {},
   maxPositionals: 1,
-  async run(ctx: Context, args: ParsedArgs): Promise<number> {
-    const shell = args.positionals[0];
-    if (!SHELLS.includes(shell as Shell)) {
-      throw usageError(
-        "Cannot print completions",
-        shell ? `unknown shell "${shell}"` : "no shell given",
-        "use: credkit completions bash|zsh|fish",
-      );
-    }
-    const { loadAllCommands } = await import("./commands.ts");
-    ctx.io.out(completionScript(shell as Shell, await loadAllCommands()));
-    return 0;
-  },
+  run: (ctx, args) => runCompletions(ctx, parseCompletionsOptions(args)),
 };

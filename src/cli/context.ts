@@ -30,27 +30,39 @@ export interface Io {
 export interface Globals {
   /** `--store` or `CREDKIT_STORE`: a name from the backend registry. */
   store?: BackendName;
+  /** `--file PATH`: the file store path. */
   file?: string;
+  /** `--config PATH`: the project config, trusted because the user named it. */
   config?: string;
+  /** `--json`: machine-readable output. */
   json: boolean;
   /** True with `--no-input`, when stdin is not a TTY, or when `CI` is set. */
   noInput: boolean;
+  /** `-q`: no notes or warnings on stderr. */
   quiet: boolean;
+  /** `-v`: details on stderr. */
   verbose: boolean;
 }
 
 /** Dependencies and settings passed to a command. */
 export interface Context {
+  /** The process environment. */
   env: Env;
+  /** The working directory. */
   cwd: string;
+  /** Terminal input and output. */
   io: Io;
+  /** The global options. */
   globals: Globals;
   /** Milliseconds since the epoch. */
   clock: () => number;
+  /** The stores to read from and write to. */
   stores: Stores;
   /** Built-in catalog merged with credkit.json (loaded on first use). */
   config: () => Promise<LoadedConfig>;
+  /** HTTP client (token refresh, tools). */
   fetch: typeof globalThis.fetch;
+  /** Process spawner. */
   spawn: typeof nodeSpawn;
   /** Directory for locks, server state and change notices. */
   stateDir: string;
@@ -58,7 +70,9 @@ export interface Context {
 
 /** Parsed arguments of one command. */
 export interface ParsedArgs {
+  /** Option values by long name. */
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  /** Positional arguments before `--`. */
   positionals: string[];
   /** Everything after a literal `--`. */
   rest: string[];
@@ -66,6 +80,7 @@ export interface ParsedArgs {
 
 /** A command: its option table and a `run` function returning the exit code. */
 export interface Command {
+  /** The command name, as typed. */
   name: string;
   /** One line for `credkit --help`. */
   summary: string;
@@ -81,5 +96,6 @@ export interface Command {
   maxPositionals?: number;
   /** Subcommands, for help and shell completion (`auth` → signin, status, …). */
   subcommands?: readonly string[];
+  /** Runs the command; resolves to the exit code. */
   run(ctx: Context, args: ParsedArgs): Promise<number>;
 }

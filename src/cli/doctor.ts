@@ -6,11 +6,12 @@
  */
 import { CredkitError } from "../errors.ts";
 import { missingVariables, resolveServices } from "../resolve.ts";
-import { isCompiled, runtimeName } from "../runtime.ts";
+import { isCompiled } from "../runtime/compiled.ts";
+import { runtimeName } from "../runtime/name.ts";
 import { filePermissionWarning, fileStoreInfo } from "../store/file.ts";
 import { BUILD_COMMIT, BUILD_TARGET, VERSION, versionLine } from "../version.ts";
 import { printJson } from "./common.ts";
-import type { Command, Context } from "./context.ts";
+import type { Command, Context, Globals } from "./context.ts";
 
 interface Check {
   name: string;
@@ -42,8 +43,33 @@ export function keychainDisplayName(backend: string): string {
   }
 }
 
-/** Runs `doctor`; exit 1 when a store or the config is broken. */
-export async function runDoctor(ctx: Context): Promise<number> {
+/** The options of `credkit doctor`, parsed once. */
+export interface DoctorOptions {
+  /** `--json`: print the checks as one JSON document. */
+  json: boolean;
+}
+
+/**
+ * Parses `doctor`'s options (it has only the global `--json`).
+ *
+ * @example
+ * ```ts
+ * parseDoctorOptions({ json: false, noInput: true, quiet: false, verbose: false }); // { json: false }
+ * ```
+ */
+export function parseDoctorOptions(globals: Globals): DoctorOptions {
+  return { json: globals.json };
+}
+
+/**
+ * Runs `doctor`; exit 1 when a store or the config is broken.
+ *
+ * @example
+ * ```ts
+ * const code = await runDoctor(ctx, { json: true });
+ * ```
+ */
+export async function runDoctor(ctx: Context, opts: DoctorOptions): Promise<number> {
   const checks: Check[] = [];
   const kc = await ctx.stores.keychainStatus();
   checks.push({
@@ -118,7 +144,7 @@ export async function runDoctor(ctx: Context): Promise<number> {
   const broken = checks.filter((c) =>
     !c.ok && c.fatal !== false && c.name !== "keychain" && c.name !== "write store"
   );
-  if (ctx.globals.json) {
+  if (opts.json) {
     printJson(ctx, {
       version: VERSION,
       target: BUILD_TARGET,
@@ -141,7 +167,14 @@ export async function runDoctor(ctx: Context): Promise<number> {
   return broken.length ? 1 : 0;
 }
 
-/** The `doctor` command. */
+/**
+ * The `doctor` command.
+ *
+ * @example
+ * ```ts
+ * await doctorCommand.run(ctx, { values: {}, positionals: [], rest: [] });
+ * ```
+ */
 export const doctorCommand: Command = {
   name: "doctor",
   summary: "check stores, permissions, keychain backend, config and missing credentials",
@@ -156,5 +189,5 @@ Example:
   credkit doctor`,
   options: {},
   maxPositionals: 0,
-  run: (ctx) => runDoctor(ctx),
+  run: (ctx) => runDoctor(ctx, parseDoctorOptions(ctx.globals)),
 };

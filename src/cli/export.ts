@@ -8,19 +8,22 @@ import { lstatSync } from "node:fs";
 import { CredkitError, usageError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
 import { appendFileNoFollow, isSymlink, writeFileAtomic, writeFileExclusive } from "../fs_write.ts";
-import { formatFor } from "../format/mod.ts";
+import { type EnvVar, formatFor } from "../format/mod.ts";
 import type { ResolvedService } from "../resolve.ts";
 import { note, optBool, optList, optString, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
-/** One exported variable. */
-export interface ExportVar {
-  name: string;
-  value: string;
-  secret: boolean;
-}
+/** One exported variable: an {@link EnvVar} whose secrecy is always known. */
+export type ExportVar = Required<EnvVar>;
 
-/** Every variable of every resolved field that has a value, in catalog order. */
+/**
+ * Every variable of every resolved field that has a value, in catalog order.
+ *
+ * @example
+ * ```ts
+ * exportVars(resolved); // [{ name: "HF_TOKEN", value: "…", secret: true }, …]
+ * ```
+ */
 export function exportVars(resolved: Record<string, ResolvedService>): ExportVar[] {
   const out: ExportVar[] = [];
   const seen = new Set<string>();
@@ -61,6 +64,11 @@ function refuseExisting(path: string): never {
  * Writes `text` to a new file created with mode 0600 (never chmod'ed after
  * the fact). Refuses to overwrite unless `force`, which replaces the file
  * atomically through a 0600 temporary file; never writes through a symbolic link.
+ *
+ * @example
+ * ```ts
+ * writeNewPrivateFile(".env.local", "A=1\n", false); // EEXIST when it exists
+ * ```
  */
 export function writeNewPrivateFile(path: string, text: string, force: boolean): void {
   refuseSymlink(path);
@@ -125,7 +133,14 @@ export function parseExportOptions(args: ParsedArgs): ExportOptions {
   };
 }
 
-/** Runs `export`. */
+/**
+ * Runs `export`.
+ *
+ * @example
+ * ```ts
+ * await runExport(ctx, { format: "dotenv", services: [], output: ".env.local", force: false });
+ * ```
+ */
 export async function runExport(ctx: Context, opts: ExportOptions): Promise<number> {
   const { format, output, force } = opts;
   const write = formatFor(format);
@@ -157,7 +172,14 @@ export async function runExport(ctx: Context, opts: ExportOptions): Promise<numb
   return 0;
 }
 
-/** The `export` command. */
+/**
+ * The `export` command.
+ *
+ * @example
+ * ```ts
+ * await exportCommand.run(ctx, { values: { format: "shell" }, positionals: [], rest: [] });
+ * ```
+ */
 export const exportCommand: Command = {
   name: "export",
   summary: "write variables as dotenv, shell, json, or to $GITHUB_ENV",

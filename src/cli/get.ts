@@ -25,7 +25,14 @@ export function parseGetOptions(args: ParsedArgs): GetOptions {
   return { ref: args.positionals[0] };
 }
 
-/** Runs `get`. */
+/**
+ * Runs `get`.
+ *
+ * @example
+ * ```ts
+ * await runGet(ctx, { ref: "aws.region" }); // prints the raw value; exit 3 when missing
+ * ```
+ */
 export async function runGet(ctx: Context, opts: GetOptions): Promise<number> {
   const ref = opts.ref;
   const m = ref ? /^([^.]+)\.([^.]+)$/.exec(ref) : null;
@@ -55,7 +62,14 @@ export async function runGet(ctx: Context, opts: GetOptions): Promise<number> {
   return 0;
 }
 
-/** The `get` command. */
+/**
+ * The `get` command.
+ *
+ * @example
+ * ```ts
+ * await getCommand.run(ctx, { values: {}, positionals: ["aws.region"], rest: [] });
+ * ```
+ */
 export const getCommand: Command = {
   name: "get",
   summary: "print one raw value for scripts (exit 3 when missing)",

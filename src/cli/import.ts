@@ -16,7 +16,14 @@ import { importKiwi } from "../auth/context_store.ts";
 import { note, optBool, optList, optString, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
-/** Fields per service found in a variables map (env or .env file). */
+/**
+ * Fields per service found in a variables map (env or .env file).
+ *
+ * @example
+ * ```ts
+ * fieldsFromVariables([BUILTIN_SERVICES.github], { GITHUB_TOKEN: "x" }); // { github: { token: "x" } }
+ * ```
+ */
 export function fieldsFromVariables(
   services: ServiceDef[],
   vars: Record<string, string | undefined>,
@@ -68,7 +75,14 @@ export function parseImportOptions(args: ParsedArgs): ImportOptions {
   };
 }
 
-/** Runs `import`. */
+/**
+ * Runs `import`.
+ *
+ * @example
+ * ```ts
+ * await runImport(ctx, { fromEnv: true, fromKiwi: false, only: ["github"] });
+ * ```
+ */
 export async function runImport(ctx: Context, opts: ImportOptions): Promise<number> {
   const config = await ctx.config();
   const fromFile = opts.fromFile;
@@ -146,7 +160,14 @@ export async function runImport(ctx: Context, opts: ImportOptions): Promise<numb
   return 0;
 }
 
-/** The `import` command. */
+/**
+ * The `import` command.
+ *
+ * @example
+ * ```ts
+ * await importCommand.run(ctx, { values: { "from-env": true }, positionals: [], rest: [] });
+ * ```
+ */
 export const importCommand: Command = {
   name: "import",
   summary: "import from the environment, an ipfs_kit config.json / .env, or kiwi-mcp",

@@ -6,10 +6,35 @@
 import type { SecretBackend } from "../store/backend.ts";
 import { skippedWhenUnreachable } from "../store/registry.ts";
 import { printJson, renderTable, resolveWith } from "./common.ts";
-import type { Command, Context } from "./context.ts";
+import type { Command, Context, Globals } from "./context.ts";
 
-/** Runs `list`. */
-export async function runList(ctx: Context): Promise<number> {
+/** The options of `credkit list`, parsed once. */
+export interface ListOptions {
+  /** `--json`: print `{"services": [...], "undeclared": [...]}` instead of a table. */
+  json: boolean;
+}
+
+/**
+ * Parses `list`'s options (it has only the global `--json`).
+ *
+ * @example
+ * ```ts
+ * parseListOptions({ json: true, noInput: true, quiet: false, verbose: false }); // { json: true }
+ * ```
+ */
+export function parseListOptions(globals: Globals): ListOptions {
+  return { json: globals.json };
+}
+
+/**
+ * Runs `list`: every service, the stores holding it, and what it misses.
+ *
+ * @example
+ * ```ts
+ * await runList(ctx, { json: false });
+ * ```
+ */
+export async function runList(ctx: Context, opts: ListOptions): Promise<number> {
   const config = await ctx.config();
   const read = await ctx.stores.readable();
   // Stores present but not read (a pass store without --store pass): names only.
@@ -40,7 +65,7 @@ export async function runList(ctx: Context): Promise<number> {
   const undeclared = read.flatMap((s) =>
     [...(held.get(s) ?? [])].filter((n) => !Object.hasOwn(config.services, n))
   );
-  if (ctx.globals.json) {
+  if (opts.json) {
     // `unread`: stores that hold the service but are not read without --store.
     const services = rows.map(({ unread, ...row }) => unread.length ? { ...row, unread } : row);
     printJson(ctx, { services, undeclared: [...new Set(undeclared)] });
@@ -58,7 +83,14 @@ export async function runList(ctx: Context): Promise<number> {
   return 0;
 }
 
-/** The `list` command. */
+/**
+ * The `list` command.
+ *
+ * @example
+ * ```ts
+ * await listCommand.run(ctx, { values: {}, positionals: [], rest: [] });
+ * ```
+ */
 export const listCommand: Command = {
   name: "list",
   summary: "list services, the stores holding them, and missing fields",
@@ -68,5 +100,5 @@ Example:
   credkit list`,
   options: {},
   maxPositionals: 0,
-  run: (ctx) => runList(ctx),
+  run: (ctx) => runList(ctx, parseListOptions(ctx.globals)),
 };

@@ -29,7 +29,14 @@ export function parseRmOptions(args: ParsedArgs): RmOptions {
   return { service: args.positionals[0], fields: optStrings(args, "field") };
 }
 
-/** Runs `rm`. */
+/**
+ * Runs `rm`.
+ *
+ * @example
+ * ```ts
+ * await runRm(ctx, { service: "aws", fields: ["region"] });
+ * ```
+ */
 export async function runRm(ctx: Context, opts: RmOptions): Promise<number> {
   const config = await ctx.config();
   const name = opts.service;
@@ -68,7 +75,14 @@ export async function runRm(ctx: Context, opts: RmOptions): Promise<number> {
   return 0;
 }
 
-/** The `rm` command. */
+/**
+ * The `rm` command.
+ *
+ * @example
+ * ```ts
+ * await rmCommand.run(ctx, { values: { field: ["region"] }, positionals: ["aws"], rest: [] });
+ * ```
+ */
 export const rmCommand: Command = {
   name: "rm",
   summary: "remove a service (or some fields) from the chosen store",

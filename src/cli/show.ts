@@ -9,7 +9,14 @@ import { BACKEND_NAMES } from "../store/registry.ts";
 import { optBool, printJson, renderTable, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
-/** The display form of a value: masked when secret unless `reveal`. */
+/**
+ * The display form of a value: masked when secret unless `reveal`.
+ *
+ * @example
+ * ```ts
+ * displayValue(true, "hf_abcdefwxyz", false); // "hf_****wxyz"-style, never more than 4 characters
+ * ```
+ */
 export function displayValue(
   secret: boolean,
   value: string | undefined,
@@ -19,7 +26,14 @@ export function displayValue(
   return secret && value !== "" && !reveal ? maskForDisplay(value) : value;
 }
 
-/** The `--json` document of `show`. */
+/**
+ * The `--json` document of `show`.
+ *
+ * @example
+ * ```ts
+ * printJson(ctx, showJson(resolved, false));
+ * ```
+ */
 export function showJson(resolved: Record<string, ResolvedService>, reveal: boolean): unknown {
   const services: Record<string, Record<string, unknown>> = {};
   for (const [name, fields] of Object.entries(resolved)) {
@@ -55,7 +69,14 @@ export function parseShowOptions(args: ParsedArgs): ShowOptions {
   return { services: args.positionals, reveal: optBool(args, "reveal") };
 }
 
-/** Runs `show`. */
+/**
+ * Runs `show`.
+ *
+ * @example
+ * ```ts
+ * await runShow(ctx, { services: ["aws"], reveal: false });
+ * ```
+ */
 export async function runShow(ctx: Context, opts: ShowOptions): Promise<number> {
   const config = await ctx.config();
   const reveal = opts.reveal;
@@ -81,7 +102,14 @@ export async function runShow(ctx: Context, opts: ShowOptions): Promise<number> 
   return 0;
 }
 
-/** The `show` command. */
+/**
+ * The `show` command.
+ *
+ * @example
+ * ```ts
+ * await showCommand.run(ctx, { values: {}, positionals: ["aws"], rest: [] });
+ * ```
+ */
 export const showCommand: Command = {
   name: "show",
   summary: "show fields, masked, with the source of each value",

@@ -10,16 +10,26 @@ import { listTrusted, revokeProject, trustProject } from "../config/trust_manage
 import { optBool, optString, printJson, renderTable } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
+/** The options of `credkit trust`, parsed once. */
+export interface TrustOptions {
+  /** The credkit.json (or its directory) to trust; the one found from here when absent. */
+  path?: string;
+  /** `--list`: the trusted configs and whether they changed. */
+  list: boolean;
+  /** `--revoke PATH`: the config to forget. */
+  revoke?: string;
+}
+
 /**
- * Runs `trust`: trust a project config, or `--list`, or `--revoke PATH`.
+ * Parses `trust`'s arguments: at most one PATH, or `--list`, or `--revoke PATH`.
  *
+ * @throws {CredkitError} a usage error (exit 2) for any other combination.
  * @example
  * ```ts
- * await runTrust(ctx, { values: { list: true }, positionals: [], rest: [] });
+ * parseTrustOptions({ values: { list: true }, positionals: [], rest: [] }); // { list: true, ... }
  * ```
  */
-export async function runTrust(ctx: Context, args: ParsedArgs): Promise<number> {
-  const t = { cwd: ctx.cwd, env: ctx.env, stateDir: ctx.stateDir, clock: ctx.clock };
+export function parseTrustOptions(args: ParsedArgs): TrustOptions {
   const list = optBool(args, "list");
   const revoke = optString(args, "revoke");
   if (args.positionals.length > 1 || (list || revoke !== undefined) && args.positionals.length) {
@@ -32,6 +42,20 @@ export async function runTrust(ctx: Context, args: ParsedArgs): Promise<number> 
   if (list && revoke !== undefined) {
     throw usageError("Invalid options for trust", "--list and --revoke exclude each other");
   }
+  return { path: args.positionals[0], list, revoke };
+}
+
+/**
+ * Runs `trust`: trust a project config, or `--list`, or `--revoke PATH`.
+ *
+ * @example
+ * ```ts
+ * await runTrust(ctx, { list: true });
+ * ```
+ */
+export async function runTrust(ctx: Context, opts: TrustOptions): Promise<number> {
+  const t = { cwd: ctx.cwd, env: ctx.env, stateDir: ctx.stateDir, clock: ctx.clock };
+  const { list, revoke } = opts;
   if (list) {
     const rows = listTrusted(t);
     if (ctx.globals.json) {
@@ -52,13 +76,20 @@ export async function runTrust(ctx: Context, args: ParsedArgs): Promise<number> 
     else ctx.io.out(`no longer trusted: ${path}\n`);
     return 0;
   }
-  const record = await trustProject(args.positionals[0], t);
+  const record = await trustProject(opts.path, t);
   if (ctx.globals.json) printJson(ctx, record);
   else ctx.io.out(`trusted ${record.path} (sha256 ${record.sha256})\n`);
   return 0;
 }
 
-/** The `trust` command. */
+/**
+ * The `trust` command.
+ *
+ * @example
+ * ```ts
+ * await trustCommand.run(ctx, { values: { list: true }, positionals: [], rest: [] });
+ * ```
+ */
 export const trustCommand: Command = {
   name: "trust",
   summary: "trust a project credkit.json that sends credentials (auth, tools); list, revoke",
@@ -86,5 +117,5 @@ Example:
     list: { type: "boolean" },
     revoke: { type: "string" },
   },
-  run: runTrust,
+  run: (ctx, args) => runTrust(ctx, parseTrustOptions(args)),
 };

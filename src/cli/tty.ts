@@ -27,7 +27,14 @@ export function decodeStdin(bytes: Uint8Array): string {
   }
 }
 
-/** Reads all of stdin as strict UTF-8. */
+/**
+ * Reads all of stdin as strict UTF-8.
+ *
+ * @example
+ * ```ts
+ * const text = await readAllStdin(); // throws exit 2 when it is not UTF-8
+ * ```
+ */
 export async function readAllStdin(): Promise<string> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
@@ -38,6 +45,11 @@ export async function readAllStdin(): Promise<string> {
  * Prompts on stderr and reads one line from the terminal; with `hidden`,
  * typed characters are not echoed (raw mode, backspace handled). Ctrl-C
  * restores the terminal and rejects with an `interrupted` error (exit 130).
+ *
+ * @example
+ * ```ts
+ * const token = await promptLine("github token: ", true);
+ * ```
  */
 export function promptLine(question: string, hidden: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -84,7 +96,16 @@ export function promptLine(question: string, hidden: boolean): Promise<string> {
   });
 }
 
-/** The {@link Io} of the real process, plus a way to wait until stdout is written out. */
+/**
+ * The {@link Io} of the real process, plus a way to wait until stdout is written out.
+ *
+ * @example
+ * ```ts
+ * const io = processIo();
+ * io.out("done\n");
+ * await io.stdoutFlushed();
+ * ```
+ */
 export function processIo(): Io & { stdoutFlushed(): Promise<void> } {
   // process.stdout and process.stdin are created on first access, which costs
   // start-up time: `run` never touches them.

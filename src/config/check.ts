@@ -182,7 +182,7 @@ export function fastCheck(data: unknown): ConfigFile | undefined {
     out.services = section(o, "services", (k) => SERVICE_NAME.test(k), service);
     out.servers = section(o, "servers", (k) => k.length >= 1, server);
     out.backends = section(o, "backends", (k) => k.length >= 1, backend);
-    return out as ConfigFile;
+    return out as unknown as ConfigFile;
   } catch (err) {
     if (err === UNSURE) return undefined;
     throw err;

@@ -27,14 +27,19 @@ export interface LoadedConfig {
   userPath?: string;
   /** Directory relative paths in the config resolve against. */
   baseDir: string;
+  /** Built-in, user and project services, by name. */
   services: Record<string, ServiceDef>;
+  /** Declared servers, by name. */
   servers: Record<string, ServerDef>;
+  /** Declared backend tests, by name. */
   backends: Record<string, BackendDef>;
 }
 
 /** What {@link loadLayeredConfig} needs. */
 export interface LayerOptions {
+  /** Where the project config is searched from (upward). */
   cwd: string;
+  /** The process environment (`HOME`, `CREDKIT_HOME`, `CREDKIT_TRUSTED_CONFIG_PATHS`, …). */
   env: Env;
   /** State directory, where trust is recorded. */
   stateDir: string;
@@ -42,6 +47,7 @@ export interface LayerOptions {
   explicitPath?: string;
   /** Asks y/N on a terminal; absent with --no-input, CI or no TTY. */
   confirm?: (question: string) => Promise<boolean>;
+  /** Milliseconds since the epoch. @default {Date.now} */
   clock?: () => number;
 }
 

@@ -8,6 +8,7 @@
  * @module
  */
 import { z } from "zod";
+import type { AuthConfig, FieldDef } from "../catalog.ts";
 import { CredkitError } from "../errors.ts";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
@@ -68,20 +69,122 @@ const backendSchema = z.object({
   timeoutMs: z.number().int().positive().optional(),
 }).strict();
 
-/** The zod schema of credkit.json. */
-export const configSchema = z.object({
+/** How `server start` knows a server is ready. */
+export interface ReadyDef {
+  /** A URL polled until it answers. */
+  url?: string;
+  /** A line (substring) awaited in the server's log. */
+  logLine?: string;
+  /** How long to wait, in milliseconds. @default {15000} */
+  timeoutMs: number;
+}
+
+/** When and how often a crashed server is restarted. */
+export interface RestartDef {
+  /** Restarts before giving up. @default {5} */
+  maxRestarts: number;
+  /** First delay between restarts, doubled each time, in milliseconds. @default {500} */
+  backoffMs: number;
+  /** Longest delay between restarts, in milliseconds. @default {30000} */
+  maxBackoffMs: number;
+}
+
+/** A declared server, after validation and defaults. */
+export interface ServerDef {
+  /** The program to start. */
+  command: string;
+  /** Its arguments. @default {[]} */
+  args: string[];
+  /** Its working directory, relative to the config's directory. */
+  cwd?: string;
+  /** The services whose credentials it gets. @default {[]} */
+  services: string[];
+  /** Readiness check (none: ready once started). */
+  ready?: ReadyDef;
+  /** Restart policy of `server run --watch`. */
+  restart: RestartDef;
+  /** Grace period between SIGTERM and SIGKILL on stop, in milliseconds. @default {5000} */
+  stopTimeoutMs: number;
+}
+
+/** A declared backend test, after validation and defaults. */
+export interface BackendDef {
+  /** The services whose credentials it needs. @default {[]} */
+  services: string[];
+  /** The command (argv) that tests the backend. */
+  command: string[];
+  /** Its working directory, relative to the config's directory. */
+  cwd?: string;
+  /** Killed after this long, in milliseconds. */
+  timeoutMs?: number;
+}
+
+/** A service as credkit.json declares it (its name is the key). */
+export interface ServiceConfig {
+  /** One line about the service. */
+  description?: string;
+  /** Its fields, by name. */
+  fields: Record<string, FieldDef>;
+  /** How its user tokens are obtained and refreshed. */
+  auth?: AuthConfig;
+}
+
+/** credkit.json after validation and defaults. */
+export interface ConfigFile {
+  /** The JSON Schema the file names. */
+  $schema?: string;
+  /** Services it declares. @default {{}} */
+  services: Record<string, ServiceConfig>;
+  /** Servers it declares. @default {{}} */
+  servers: Record<string, ServerDef>;
+  /** Backend tests it declares. @default {{}} */
+  backends: Record<string, BackendDef>;
+}
+
+const zodConfigSchema = z.object({
   $schema: z.string().optional(),
   services: z.record(serviceName, serviceSchema).default({}),
   servers: z.record(z.string().min(1), serverSchema).default({}),
   backends: z.record(z.string().min(1), backendSchema).default({}),
 }).strict();
 
-/** credkit.json after validation and defaults. */
-export type ConfigFile = z.infer<typeof configSchema>;
-/** A declared server. */
-export type ServerDef = z.infer<typeof serverSchema>;
-/** A declared backend test. */
-export type BackendDef = z.infer<typeof backendSchema>;
+/** One problem zod found, with the path of the field at fault. */
+export interface ConfigIssue {
+  /** Keys from the top of the file down to the field. */
+  readonly path: readonly PropertyKey[];
+  /** What was expected. */
+  readonly message: string;
+}
+
+/** What {@link ConfigSchema.safeParse} returns. */
+export type ConfigParseResult =
+  | { readonly success: true; readonly data: ConfigFile }
+  | { readonly success: false; readonly error: { readonly issues: readonly ConfigIssue[] } };
+
+/** The zod schema of credkit.json, as far as callers use it. */
+export interface ConfigSchema {
+  /** Validates `data` and applies defaults, without throwing. */
+  safeParse(data: unknown): ConfigParseResult;
+}
+
+/**
+ * The zod schema of credkit.json; it parses to a {@link ConfigFile}.
+ *
+ * @example
+ * ```ts
+ * configSchema.safeParse({ services: {} }).success; // true
+ * ```
+ */
+export const configSchema: ConfigSchema = zodConfigSchema;
+
+// The interfaces above are what the schemas parse to, exactly.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameShapes: [
+  Same<ServerDef, z.infer<typeof serverSchema>>,
+  Same<BackendDef, z.infer<typeof backendSchema>>,
+  Same<ServiceConfig, z.infer<typeof serviceSchema>>,
+  Same<ConfigFile, z.infer<typeof zodConfigSchema>>,
+] = [true, true, true, true];
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
@@ -99,7 +202,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * ```
  */
 export function validateWithZod(data: unknown, path: string): ConfigFile {
-  const result = configSchema.safeParse(data);
+  const result = zodConfigSchema.safeParse(data);
   if (!result.success) {
     throw new CredkitError(
       "usage",
@@ -121,7 +224,7 @@ export function validateWithZod(data: unknown, path: string): ConfigFile {
  */
 export function configJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(configSchema, { io: "input" }),
+    ...z.toJSONSchema(zodConfigSchema, { io: "input" }),
     title: "credkit.json",
     description: "Services, servers and backend tests of a project that uses credkit",
   };

@@ -19,7 +19,7 @@ import { CredkitError } from "../errors.ts";
 import { writeFileAtomic } from "../fs_write.ts";
 import type { Env } from "../paths.ts";
 import { unsafeOwnership } from "./find.ts";
-import { sha256Hex } from "./sha256.ts";
+import { sha256Hex } from "../runtime/sha256.ts";
 
 /**
  * The tool manifests beside a config: `<dir>/.credkit/tools/*.json`, sorted.
@@ -79,6 +79,7 @@ export function projectDigest(
 export interface TrustRecord {
   /** Real path of the credkit.json. */
   path: string;
+  /** SHA-256 (hex) of the file and the tool manifests beside it. */
   sha256: string;
   /** ISO time the user trusted it. */
   trustedAt: string;

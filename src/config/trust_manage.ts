@@ -38,9 +38,13 @@ function findProject(cwd: string, env: Env): string | undefined {
 
 /** Where and when trust is managed. */
 export interface TrustEnv {
+  /** Where the project config is searched from. */
   cwd: string;
+  /** The process environment. */
   env: Env;
+  /** State directory, where trust is recorded. */
   stateDir: string;
+  /** Milliseconds since the epoch (the time recorded). */
   clock: () => number;
 }
 
@@ -91,8 +95,11 @@ export async function trustProject(path: string | undefined, t: TrustEnv): Promi
 
 /** A trusted config and whether it still matches what was trusted. */
 export interface TrustListing {
+  /** Real path of the credkit.json. */
   path: string;
+  /** SHA-256 recorded when it was trusted (absent for `env`). */
   sha256?: string;
+  /** ISO time it was trusted (absent for `env`). */
   trustedAt?: string;
   /** `ok`: unchanged; `changed`: must be trusted again; `missing`: file gone; `env`: by CREDKIT_TRUSTED_CONFIG_PATHS. */
   status: "ok" | "changed" | "missing" | "env";

@@ -30,7 +30,9 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ["dotenv", "shell", "json
  * to stdout before `text` is written (empty except for `github`).
  */
 export interface FormattedExport {
+  /** The output file's content (for `github`, what is appended to `$GITHUB_ENV`). */
   text: string;
+  /** `::add-mask::` lines for stdout, written before `text` (empty except for `github`). */
   masks: string;
 }
 

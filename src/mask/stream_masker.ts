@@ -15,7 +15,7 @@ import { Buffer } from "node:buffer";
 import { Transform } from "node:stream";
 import { type Matcher, partialStart, type Scan, scan, scanWith } from "./matcher.ts";
 import { compileMatcher, maskableSecrets } from "./policy.ts";
-import { nativeByteSearch } from "../runtime.ts";
+import { nativeByteSearch } from "../runtime/byte_search.ts";
 
 export { maskString, MIN_SECRET_LENGTH, stringMasker } from "./policy.ts";
 

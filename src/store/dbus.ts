@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import process from "node:process";
+import { concatBytes } from "../bytes.ts";
 import { type ByteSocket, connectSocket } from "../runtime/socket.ts";
 import { type BusMessage, decodeMessages, encodeMethodCall, type MethodCall } from "./dbus_wire.ts";
 
@@ -203,14 +204,7 @@ export class BusConnection {
 
   #flush(): void {
     if (!this.#socket || this.#closed || this.#outbox.length === 0) return;
-    const total = this.#outbox.reduce((n, b) => n + b.length, 0);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const b of this.#outbox.splice(0)) {
-      out.set(b, at);
-      at += b.length;
-    }
-    this.#socket.write(out);
+    this.#socket.write(concatBytes(this.#outbox.splice(0)));
   }
 
   /** (Re)starts the deadline while something is awaited; stops it when nothing is. */

@@ -20,7 +20,7 @@ import { CredkitError } from "../errors.ts";
 import { describeFsError, describeJsonError, errnoCode } from "../fs_errors.ts";
 import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
 import { withFileLock } from "./lock.ts";
-import { isAlive } from "../process_signals.ts";
+import { writeFileAtomic } from "../fs_write.ts";
 
 /** Options for {@link FileBackend}. */
 export interface FileBackendOptions {
@@ -71,6 +71,7 @@ export class FileBackend implements SecretBackend {
   /** Top-level key of this backend's entries. */
   readonly namespace: Namespace;
 
+  /** Opens (lazily: nothing is read until used) the file store at `options.path`. */
   constructor(options: FileBackendOptions) {
     this.path = path.resolve(options.path);
     this.namespace = options.namespace ?? "credentials";
@@ -223,76 +224,20 @@ export class FileBackend implements SecretBackend {
     });
   }
 
-  /** Temporary file (created 0600) in the same directory, fsync, rename, fsync dir. */
+  /**
+   * Temporary file (created 0600) in the same directory, fsync, rename, fsync
+   * of the directory; temporary files of writers that died are removed first
+   * (this runs under the lock).
+   */
   #writeAtomically(text: string): void {
-    let target = this.path;
     try {
-      if (fs.lstatSync(target).isSymbolicLink()) target = fs.realpathSync(target);
-    } catch { /* missing: created below */ }
-    const dir = path.dirname(target);
-    const base = path.basename(target);
-    this.#removeStaleTemps(dir, base);
-    const tmp = path.join(
-      dir,
-      `.${base}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
-    );
-    let fd: number | undefined;
-    try {
-      fd = fs.openSync(tmp, "wx", 0o600);
-      // The umask may have narrowed the mode; set exactly 0600 before any byte is written.
-      if (process.platform !== "win32") fs.fchmodSync(fd, 0o600);
-      const data = new TextEncoder().encode(text);
-      let offset = 0;
-      while (offset < data.length) {
-        offset += fs.writeSync(fd, data, offset, data.length - offset);
-      }
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fd = undefined;
-      fs.renameSync(tmp, target);
+      writeFileAtomic(this.path, text, 0o600, { removeStaleTemps: true });
     } catch (err) {
-      if (fd !== undefined) {
-        try {
-          fs.closeSync(fd);
-        } catch { /* already closed */ }
-      }
-      try {
-        fs.unlinkSync(tmp);
-      } catch { /* never created or already renamed */ }
       throw new CredkitError(
         "store_unavailable",
         `Cannot write credentials file ${this.path}`,
         describeFsError(err),
       );
-    }
-    if (process.platform !== "win32") {
-      try {
-        const dfd = fs.openSync(dir, "r");
-        try {
-          fs.fsyncSync(dfd);
-        } finally {
-          fs.closeSync(dfd);
-        }
-      } catch { /* not supported on this file system */ }
-    }
-  }
-
-  /** Removes temporary files left by writers that died (called under the lock). */
-  #removeStaleTemps(dir: string, base: string): void {
-    const prefix = `.${base}.tmp-`;
-    let names: string[];
-    try {
-      names = fs.readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (!name.startsWith(prefix)) continue;
-      const pid = Number(name.slice(prefix.length).split("-")[0]);
-      if (pid === process.pid || isAlive(pid)) continue;
-      try {
-        fs.unlinkSync(path.join(dir, name));
-      } catch { /* removed meanwhile */ }
     }
   }
 }

@@ -24,10 +24,12 @@ export interface MemoryBackendOptions {
  */
 export class MemoryBackend implements SecretBackend {
   readonly name: StoreName;
+  /** The entries, by name (tests inspect and change them directly). */
   readonly entries: Map<string, Fields>;
   /** Number of calls per method. */
   readonly calls = { get: 0, set: 0, remove: 0, list: 0 };
 
+  /** Creates the store with `options.entries` (copied). */
   constructor(options: MemoryBackendOptions = {}) {
     this.name = options.name ?? "memory";
     this.entries = new Map(Object.entries(options.entries ?? {}).map(([k, v]) => [k, { ...v }]));

@@ -51,7 +51,14 @@ export function nearestGpgId(
   return undefined;
 }
 
-/** The recipients among `recipients` that a secret key in `listing` (gpg --with-colons) matches. */
+/**
+ * The recipients among `recipients` that a secret key in `listing` (gpg --with-colons) matches.
+ *
+ * @example
+ * ```ts
+ * recipientsWithSecretKey(["team@example.com"], gpgListSecretKeysWithColons);
+ * ```
+ */
 export function recipientsWithSecretKey(recipients: string[], listing: string): string[] {
   const fprs: string[] = [];
   const uids: string[] = [];

@@ -98,6 +98,18 @@ export const BACKENDS: readonly BackendDefinition<BackendName>[] = BACKEND_NAMES
 );
 
 /**
+ * The stores read when none is chosen, in precedence order (after the
+ * environment): every backend whose definition says `readByDefault`.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_READ_ORDER; // ["keychain", "file"]
+ * ```
+ */
+export const DEFAULT_READ_ORDER: readonly BackendName[] = BACKENDS.filter((b) => b.readByDefault)
+  .map((b) => b.name);
+
+/**
  * Whether `name` is a registered backend.
  *
  * @example

@@ -1,8 +1,8 @@
 /**
  * Which stores a command reads from and writes to.
  *
- * Reading: keychain then file (an unreachable keychain is reported once and
- * skipped). Writing: exactly one store, `--store` / `CREDKIT_STORE`, else the
+ * Reading: the backends the registry reads by default, in its order
+ * (keychain then file; an unreachable keychain is reported once and skipped). Writing: exactly one store, `--store` / `CREDKIT_STORE`, else the
  * keychain when reachable; never a silent fallback to the plaintext file.
  *
  * @module
@@ -10,14 +10,16 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { CredkitError } from "../errors.ts";
-import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
-import { MemoryBackend } from "./memory.ts";
-import type { BackendName, StoreCheck } from "./registry.ts";
+import type { Fields, Namespace, SecretBackend } from "./backend.ts";
+import { type BackendName, DEFAULT_READ_ORDER, type StoreCheck } from "./registry.ts";
 
 /** Reachability of the keychain. */
 export interface KeychainStatus {
+  /** Whether the keychain answered. */
   available: boolean;
+  /** Which keychain backend was tried (e.g. `secret-service`). */
   backend: string;
+  /** Why it is unavailable (never a secret). */
   reason?: string;
 }
 
@@ -110,9 +112,9 @@ export function createStores(options: StoresOptions): Stores {
             }; reading the file store only`,
           );
         }
-        return [backend("file", ns)];
+        return DEFAULT_READ_ORDER.filter((n) => n !== "keychain").map((n) => backend(n, ns));
       }
-      return [backend("keychain", ns), backend("file", ns)];
+      return DEFAULT_READ_ORDER.map((n) => backend(n, ns));
     },
     async writable(ns: Namespace = "credentials") {
       if (options.chosen) return backend(options.chosen, ns);
@@ -133,6 +135,12 @@ export function createStores(options: StoresOptions): Stores {
 /**
  * Wraps a backend so that every write leaves a notice file
  * `<dir>/<namespace>.<entry>` whose change wakes `server run --watch`.
+ *
+ * @example
+ * ```ts
+ * const watched = withChangeNotices(keychain, "/home/u/.local/state/credkit/changes", "credentials");
+ * await watched.set("aws", { region: "eu-west-1" }); // touches changes/credentials.aws
+ * ```
  */
 export function withChangeNotices(
   inner: SecretBackend,
@@ -171,59 +179,4 @@ export function withChangeNotices(
     };
   }
   return wrapped;
-}
-
-/** Options for {@link memoryStores}. */
-export interface MemoryStoresOptions {
-  /** The chosen store, as `--store` would set it. */
-  chosen?: BackendName;
-  keychainAvailable?: boolean;
-  keychain?: Record<string, Fields>;
-  file?: Record<string, Fields>;
-  changesDir?: string;
-  warn?: (message: string) => void;
-}
-
-/**
- * Stores made of {@link MemoryBackend}s, for tests: the returned `backends`
- * map exposes each one (`"keychain:credentials"`, `"file:tokens"`, …).
- *
- * @example
- * ```ts
- * const { stores, backends } = memoryStores({ keychain: { aws: { region: "x" } } });
- * ```
- */
-export function memoryStores(
-  options: MemoryStoresOptions = {},
-): { stores: Stores; backends: Map<string, MemoryBackend> } {
-  const backends = new Map<string, MemoryBackend>();
-  const make = (name: StoreName, ns: Namespace) => {
-    const key = `${name}:${ns}`;
-    let b = backends.get(key);
-    if (!b) {
-      const initial = ns === "credentials"
-        ? (name === "keychain" ? options.keychain : options.file)
-        : undefined;
-      b = new MemoryBackend({ name, entries: initial });
-      backends.set(key, b);
-    }
-    return b;
-  };
-  make("keychain", "credentials");
-  make("file", "credentials");
-  const available = options.keychainAvailable ?? true;
-  const stores = createStores({
-    chosen: options.chosen,
-    filePath: "/memory/credentials.json",
-    makeBackend: (name, ns) => make(name, ns),
-    probeKeychain: () =>
-      Promise.resolve(
-        available
-          ? { available: true, backend: "memory" }
-          : { available: false, backend: "memory", reason: "no keychain in this test" },
-      ),
-    warn: options.warn,
-    changesDir: options.changesDir,
-  });
-  return { stores, backends };
 }

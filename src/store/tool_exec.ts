@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes.ts";
 import type { Env } from "../paths.ts";
 
 /** What a helper program did. */
@@ -82,13 +83,7 @@ export async function runTool(argv: string[], options: ToolOptions): Promise<Too
       });
     });
     child.on("close", (code) => {
-      const total = out.reduce((n, c) => n + c.length, 0);
-      const stdout = new Uint8Array(total);
-      let at = 0;
-      for (const c of out) {
-        stdout.set(c, at);
-        at += c.length;
-      }
+      const stdout = concatBytes(out);
       finish({ code, stdout, stderr: err, timedOut, notFound: false });
     });
     if (child.stdin) {

@@ -12,7 +12,7 @@
  */
 import process from "node:process";
 import { Writable } from "node:stream";
-import { runtimeName } from "../runtime.ts";
+import { runtimeName } from "../runtime/name.ts";
 
 interface DenoWriter {
   write(p: Uint8Array): Promise<number>;

@@ -7,7 +7,13 @@ import { loadAllCommands } from "../../src/cli/commands.ts";
 
 // Every command, loaded (the table loads them lazily).
 const COMMANDS = await loadAllCommands();
-import { completionScript, SHELLS, subcommandsOf } from "../../src/cli/completions.ts";
+import {
+  completionScript,
+  parseCompletionsOptions,
+  SHELLS,
+  subcommandsOf,
+} from "../../src/cli/completions.ts";
+import { CredkitError } from "../../src/errors.ts";
 import { cli } from "./_cli.ts";
 
 function has(command: string): boolean {
@@ -68,4 +74,15 @@ _credkit; printf '%s\\n' "\${COMPREPLY[@]}"`;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+Deno.test("completions options: a known shell, else a usage error naming the choices", () => {
+  const args = (positionals: string[]) => ({ values: {}, positionals, rest: [] });
+  assert.deepEqual(parseCompletionsOptions(args(["zsh"])), { shell: "zsh" });
+  assert.throws(() => parseCompletionsOptions(args(["tcsh"])), (err) => {
+    assert.ok(err instanceof CredkitError && err.exitCode === 2);
+    assert.match(String(err), /unknown shell "tcsh"/);
+    return true;
+  });
+  assert.throws(() => parseCompletionsOptions(args([])), /no shell given/);
 });

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { BUN_NO_AUTOLOAD } from "../../src/runtime.ts";
+import { BUN_NO_AUTOLOAD } from "../../src/runtime/self_command.ts";
+import { type ProcessResult, runProcess } from "../_credkit.ts";
 
 const root = resolve(import.meta.dirname ?? ".", "..", "..");
 
@@ -40,12 +40,7 @@ export function runtimes(): Runtime[] {
 }
 
 /** Result of a credkit process. */
-export interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  out: string;
-  err: string;
-}
+export type Result = ProcessResult;
 
 /** Options for {@link credkit}. */
 export interface RunOptions {
@@ -60,27 +55,15 @@ export interface RunOptions {
  * absent), and returns its exit code and output.
  */
 export function credkit(rt: Runtime, args: string[], options: RunOptions = {}): Promise<Result> {
-  return new Promise((resolvePromise, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...options.env })) {
-      if (v !== undefined) env[k] = v;
-    }
-    const child = spawn(rt.argv[0], [...rt.argv.slice(1), ...args], {
-      env,
-      cwd: options.cwd,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 30000);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, out, err });
-    });
-    child.stdin.end(options.stdin ?? "");
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...options.env })) {
+    if (v !== undefined) env[k] = v;
+  }
+  return runProcess([...rt.argv, ...args], {
+    env,
+    cwd: options.cwd,
+    stdin: options.stdin,
+    timeoutMs: options.timeoutMs ?? 30000,
   });
 }
 

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { credkitArgv, runProcess } from "../_credkit.ts";
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
@@ -29,9 +30,7 @@ export const FIXTURES: string = join(ROOT, "tests", "supervise", "fixtures");
  * ```
  */
 export function credkitCommand(): string[] {
-  const bin = process.env.CREDKIT_BIN;
-  if (bin) return [bin];
-  return [process.execPath, "run", "-A", join(ROOT, "main.ts")];
+  return credkitArgv();
 }
 
 /** Variables of the built-in catalog; never inherited by the tests' credkit. */
@@ -100,27 +99,17 @@ export interface RunResult {
  * const r = await credkit(p, ["server", "status", "--json"]);
  * ```
  */
-export function credkit(
+export async function credkit(
   project: Project,
   args: string[],
   options: { stdin?: string; env?: Record<string, string> } = {},
 ): Promise<RunResult> {
-  const [cmd, ...pre] = credkitCommand();
-  const child = spawn(cmd, [...pre, ...args], {
+  const r = await runProcess([...credkitCommand(), ...args], {
     cwd: project.dir,
     env: { ...project.env, ...options.env },
-    stdio: ["pipe", "pipe", "pipe"],
+    stdin: options.stdin,
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  child.stdin!.on("error", () => {});
-  child.stdin!.end(options.stdin ?? "");
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr, endedAt: Date.now() }));
-  });
+  return { code: r.code, stdout: r.out, stderr: r.err, endedAt: Date.now() };
 }
 
 /**

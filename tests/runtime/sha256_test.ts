@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { sha256Hex } from "../../src/config/sha256.ts";
+import { sha256Hex } from "../../src/runtime/sha256.ts";
 
 const ROOT = join(import.meta.dirname ?? ".", "..", "..");
 const VECTORS: [string, string][] = [
@@ -18,7 +18,7 @@ Deno.test("sha256Hex gives the FIPS 180-4 digests under Deno", () => {
 });
 
 Deno.test("sha256Hex gives the same digests under Bun (Bun.CryptoHasher)", () => {
-  const script = `import { sha256Hex } from ${JSON.stringify(join(ROOT, "src/config/sha256.ts"))};
+  const script = `import { sha256Hex } from ${JSON.stringify(join(ROOT, "src/runtime/sha256.ts"))};
 const big = new Uint8Array(100000).map((_, i) => (i * 31) & 0xff);
 console.log(JSON.stringify([sha256Hex(new TextEncoder().encode("abc")), sha256Hex(big)]));`;
   const r = spawnSync(join(ROOT, "node_modules", ".bin", "bun"), ["-e", script], {
