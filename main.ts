@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import process from "node:process";
 import { join, resolve } from "node:path";
 import { runCli } from "./src/cli/cli.ts";
@@ -14,19 +15,23 @@ import { processIo } from "./src/cli/tty.ts";
 import { BUILTIN_SERVICES } from "./src/catalog.ts";
 import type { LoadedConfig } from "./src/config.ts";
 import { findConfigFile } from "./src/config_find.ts";
-import { defaultCredentialsFile, stateDir } from "./src/paths.ts";
+import { defaultCredentialsFile, stateDir, userConfigFile } from "./src/paths.ts";
 import { commandLineArgs, defaultSpawn, exitThroughEventLoop } from "./src/runtime.ts";
 import { FileBackend } from "./src/store/file.ts";
 import { KeychainBackend, probeKeychain } from "./src/store/keychain.ts";
 import { createStores } from "./src/store/stores.ts";
 
 /** The config: built-ins alone when there is no credkit.json (the schema library is then never loaded). */
-async function loadProjectConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
-  if (!explicitPath && !findConfigFile(cwd)) {
+async function loadProjectConfig(
+  cwd: string,
+  explicitPath: string | undefined,
+  userPath: string,
+): Promise<LoadedConfig> {
+  if (!explicitPath && !findConfigFile(cwd) && !existsSync(userPath)) {
     return { baseDir: cwd, services: { ...BUILTIN_SERVICES }, servers: {}, backends: {} };
   }
   const { loadConfig } = await import("./src/config.ts");
-  return loadConfig({ cwd, explicitPath });
+  return loadConfig({ cwd, explicitPath, userPath });
 }
 
 const io = processIo();
@@ -59,7 +64,7 @@ async function main(): Promise<number> {
           warn: globals.quiet ? undefined : (m) => io.err(m + "\n"),
           changesDir: join(state, "changes"),
         }),
-        config: () => (config ??= loadProjectConfig(cwd, globals.config)),
+        config: () => (config ??= loadProjectConfig(cwd, globals.config, userConfigFile(env))),
         fetch: globalThis.fetch,
         spawn: defaultSpawn,
         stateDir: state,

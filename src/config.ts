@@ -7,6 +7,7 @@
  */
 import * as fs from "node:fs";
 import { dirname, resolve } from "node:path";
+import { parse as parseJsonc, type ParseError } from "jsonc-parser";
 import { z } from "zod";
 import { BUILTIN_SERVICES, type ServiceDef } from "./catalog.ts";
 import { CredkitError } from "./errors.ts";
@@ -155,35 +156,52 @@ export function parseConfig(data: unknown, path: string): LoadedConfig {
   };
 }
 
-/**
- * Loads the config: `explicitPath` (from `--config`), else credkit.json found
- * from `cwd` upwards, else the built-in catalog alone.
- *
- * @example
- * ```ts
- * const cfg = loadConfig({ cwd: Deno.cwd() });
- * ```
- */
-export function loadConfig(options: { cwd: string; explicitPath?: string }): LoadedConfig {
-  const path = options.explicitPath
-    ? resolve(options.cwd, options.explicitPath)
-    : findConfigFile(options.cwd);
-  if (!path) {
-    return { baseDir: options.cwd, services: { ...BUILTIN_SERVICES }, servers: {}, backends: {} };
-  }
+function readConfigData(path: string, jsonc: boolean): unknown {
   let text: string;
   try {
     text = fs.readFileSync(path, "utf8");
   } catch (err) {
     throw new CredkitError("usage", `Cannot read config ${path}`, describeFsError(err));
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new CredkitError("usage", `Invalid config ${path}`, describeJsonError(text));
+  // The user config is edited as JSONC by `mcp import`: comments and trailing commas allowed.
+  if (jsonc) {
+    const errors: ParseError[] = [];
+    const data = parseJsonc(text.replace(/^\uFEFF/, ""), errors, { allowTrailingComma: true });
+    if (!errors.length) return data;
+  } else {
+    try {
+      return JSON.parse(text);
+    } catch { /* described below */ }
   }
-  return parseConfig(data, path);
+  throw new CredkitError("usage", `Invalid config ${path}`, describeJsonError(text));
+}
+
+/**
+ * Loads the config: `explicitPath` (from `--config`), else credkit.json found
+ * from `cwd` upwards, else the built-in catalog alone; the services of the
+ * user config `userPath` (when it exists) come first, a project's override them.
+ *
+ * @example
+ * ```ts
+ * const cfg = loadConfig({ cwd: Deno.cwd(), userPath: userConfigFile(env) });
+ * ```
+ */
+export function loadConfig(
+  options: { cwd: string; explicitPath?: string; userPath?: string },
+): LoadedConfig {
+  const path = options.explicitPath
+    ? resolve(options.cwd, options.explicitPath)
+    : findConfigFile(options.cwd);
+  const user = options.userPath && options.userPath !== path && fs.existsSync(options.userPath)
+    ? parseConfig(readConfigData(options.userPath, true), options.userPath)
+    : undefined;
+  if (!path) {
+    return user
+      ? { ...user, path: undefined, baseDir: options.cwd, servers: {}, backends: {} }
+      : { baseDir: options.cwd, services: { ...BUILTIN_SERVICES }, servers: {}, backends: {} };
+  }
+  const project = parseConfig(readConfigData(path, path === options.userPath), path);
+  return user ? { ...project, services: { ...user.services, ...project.services } } : project;
 }
 
 /**

@@ -11,6 +11,7 @@ import { describeFsError } from "../fs_errors.ts";
 import { parseDotenv } from "../format/dotenv.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { runChild, type RunMode } from "../supervise/child.ts";
+import { fillArgSecrets } from "../arg_secrets.ts";
 import { authTokenResolver } from "./auth_tokens.ts";
 import { optBool, optList, optString, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
@@ -91,6 +92,9 @@ export async function runRun(ctx: Context, args: ParsedArgs): Promise<number> {
   );
   const services = only.length ? servicesNamed(config, only) : Object.values(config.services);
   const plan = await planRun(ctx, services, required, optString(args, "env-file"));
+  const filled = optBool(args, "arg-secrets")
+    ? fillArgSecrets(argv.slice(1), toEnvironment(plan.resolved), plan.env, ctx.env)
+    : { args: argv.slice(1), env: plan.env };
   const mode: RunMode = optBool(args, "no-mask")
     ? "inherit"
     : optBool(args, "mcp")
@@ -98,8 +102,8 @@ export async function runRun(ctx: Context, args: ParsedArgs): Promise<number> {
     : "mask";
   return await runChild({
     command: argv[0],
-    args: argv.slice(1),
-    env: plan.env,
+    args: filled.args,
+    env: filled.env,
     secrets: plan.secrets,
     mode,
     cwd: ctx.cwd,
@@ -112,7 +116,7 @@ export const runCommand: Command = {
   name: "run",
   summary: "start a command or MCP server with its credentials, output masked",
   usage: `Usage: credkit run [--only svc,...] [--require svc,...] [--mcp] [--no-mask]
-                   [--env-file F] -- CMD [ARGS...]
+                   [--env-file F] [--arg-secrets] -- CMD [ARGS...]
 
 Starts CMD with the resolved environment (env > keychain > file) of all services,
 or of --only ones. credkit writes nothing to stdout; signals are forwarded to the
@@ -122,6 +126,7 @@ found, 126 not executable). Secrets in the child's output are replaced by ****.
   --mcp       MCP stdio server: mask inside JSON-RPC messages, one message at a time
   --no-mask   give the child credkit's own stdio (no pipes, no masking)
   --env-file  also read variables from a .env file (the real environment wins)
+  --arg-secrets  replace {{credkit:VAR}} in ARGS by credential VAR (not exported to env)
 
 Examples:
   credkit run --require huggingface -- pytest tests/
@@ -132,6 +137,7 @@ Examples:
     mcp: { type: "boolean" },
     "no-mask": { type: "boolean" },
     "env-file": { type: "string" },
+    "arg-secrets": { type: "boolean" },
   },
   run: runRun,
 };
