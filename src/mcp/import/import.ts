@@ -166,6 +166,8 @@ function planFile(
   for (const { plan, path } of plans) {
     for (const e of plan.edits) setJsonc(doc, [...path, ...e.path], e.value);
   }
+  // The rewrite must read back as JSONC (never write a file the client cannot read).
+  parseJsonc(jsoncText(doc), file.path);
   return { raw, text: jsoncText(doc), plans };
 }
 

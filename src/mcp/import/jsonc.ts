@@ -83,7 +83,7 @@ function inline(value: unknown): string {
 }
 
 /** Removing a property: its text and the comma that separates it, nothing else. */
-function removal(property: Node): Edit {
+function removal(property: Node, text: string): Edit {
   const siblings = property.parent!.children!;
   const at = siblings.indexOf(property);
   const end = property.offset + property.length;
@@ -99,7 +99,13 @@ function removal(property: Node): Edit {
     const from = prev.offset + prev.length;
     return { offset: from, length: end - from, content: "" };
   }
-  return { offset: property.offset, length: end - property.offset, content: "" };
+  // The only property: its trailing comma goes too (a comment after it stays).
+  const comma = /^[ \t]*,/.exec(text.slice(end));
+  return {
+    offset: property.offset,
+    length: end - property.offset + (comma?.[0].length ?? 0),
+    content: "",
+  };
 }
 
 /**
@@ -116,7 +122,7 @@ function removal(property: Node): Edit {
 export function setJsonc(doc: JsoncDoc, path: JSONPath, value: unknown): void {
   const node = findNodeAtLocation(parseTree(doc.text, [], { allowTrailingComma: true })!, path);
   if (node && value === undefined && node.parent?.type === "property") {
-    doc.text = applyEdits(doc.text, [removal(node.parent)]);
+    doc.text = applyEdits(doc.text, [removal(node.parent, doc.text)]);
     return;
   }
   if (node && value !== undefined) {

@@ -34,9 +34,15 @@ Deno.test("secrets in args become placeholders; filled back, the argv is the sam
     "args[5]",
     "args[8]",
   ]);
-  assert.equal(r.args[2], "postgresql://app:{{credkit:MCP_ARG_URL_PASSWORD}}@db.internal:5432/app?sslmode=require");
+  assert.equal(
+    r.args[2],
+    "postgresql://app:{{credkit:MCP_ARG_URL_PASSWORD}}@db.internal:5432/app?sslmode=require",
+  );
   assert.equal(r.args[3], "--api-key={{credkit:MCP_ARG_API_KEY}}");
-  assert.equal(r.args[8], "GITHUB_PERSONAL_ACCESS_TOKEN={{credkit:MCP_ARG_GITHUB_PERSONAL_ACCESS_TOKEN}}");
+  assert.equal(
+    r.args[8],
+    "GITHUB_PERSONAL_ACCESS_TOKEN={{credkit:MCP_ARG_GITHUB_PERSONAL_ACCESS_TOKEN}}",
+  );
   assert.deepEqual(r.args.slice(9), args.slice(9));
   const credentials = Object.fromEntries(r.moved.map((m) => [m.variable, m.value]));
   const filled = fillArgSecrets(r.args as string[], credentials, { ...credentials, PATH: "/bin" }, {

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { jsoncText, parseJsonc, setJsonc } from "../../../src/mcp/import/jsonc.ts";
 
 Deno.test("JSONC edits keep comments, order, tabs, CRLF and the BOM; only changed values change", () => {
-  const raw = "\uFEFF{\r\n\t// servers\r\n\t\"mcpServers\": {\r\n\t\t\"a\": {\r\n" +
-    "\t\t\t\"command\": \"npx\", /* inline */\r\n\t\t\t\"args\": [\"-y\", \"x\"],\r\n" +
-    "\t\t\t\"env\": {\r\n\t\t\t\t\"TOKEN\": \"t\",\r\n\t\t\t\t\"KEEP\": \"false\",\r\n\t\t\t},\r\n" +
-    "\t\t},\r\n\t},\r\n\t\"zLast\": 1,\r\n}\r\n";
+  const raw = '\uFEFF{\r\n\t// servers\r\n\t"mcpServers": {\r\n\t\t"a": {\r\n' +
+    '\t\t\t"command": "npx", /* inline */\r\n\t\t\t"args": ["-y", "x"],\r\n' +
+    '\t\t\t"env": {\r\n\t\t\t\t"TOKEN": "t",\r\n\t\t\t\t"KEEP": "false",\r\n\t\t\t},\r\n' +
+    '\t\t},\r\n\t},\r\n\t"zLast": 1,\r\n}\r\n';
   const { doc, data } = parseJsonc(raw, "x.json");
   assert.equal((data.mcpServers as Record<string, unknown>) !== undefined, true);
   assert.equal(doc.bom, true);
@@ -17,16 +17,19 @@ Deno.test("JSONC edits keep comments, order, tabs, CRLF and the BOM; only change
   const out = jsoncText(doc);
   assert.equal(
     out,
-    "\uFEFF{\r\n\t// servers\r\n\t\"mcpServers\": {\r\n\t\t\"a\": {\r\n" +
-      "\t\t\t\"command\": \"credkit\", /* inline */\r\n" +
-      "\t\t\t\"args\": [\"run\", \"--\", \"npx\", \"-y\", \"x\"],\r\n" +
-      "\t\t\t\"env\": {\r\n\t\t\t\t\"KEEP\": \"false\",\r\n\t\t\t},\r\n" +
-      "\t\t},\r\n\t},\r\n\t\"zLast\": 1,\r\n}\r\n",
+    '\uFEFF{\r\n\t// servers\r\n\t"mcpServers": {\r\n\t\t"a": {\r\n' +
+      '\t\t\t"command": "credkit", /* inline */\r\n' +
+      '\t\t\t"args": ["run", "--", "npx", "-y", "x"],\r\n' +
+      '\t\t\t"env": {\r\n\t\t\t\t"KEEP": "false",\r\n\t\t\t},\r\n' +
+      '\t\t},\r\n\t},\r\n\t"zLast": 1,\r\n}\r\n',
   );
 });
 
 Deno.test("JSONC: new properties follow the file's indentation; a parse error names the line, not the text", () => {
-  const { doc } = parseJsonc('{\n    "servers": {\n        "r": {"url": "https://x"}\n    }\n}\n', "m.json");
+  const { doc } = parseJsonc(
+    '{\n    "servers": {\n        "r": {"url": "https://x"}\n    }\n}\n',
+    "m.json",
+  );
   setJsonc(doc, ["servers", "r", "url"], undefined);
   setJsonc(doc, ["servers", "r", "command"], "credkit");
   assert.equal(parseJsonc(jsoncText(doc), "m.json").data.servers !== undefined, true);

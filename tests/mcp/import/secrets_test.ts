@@ -39,7 +39,10 @@ Deno.test("names say secret, but never for a boolean, a number, a path, a plain 
   assert.equal(isSecret("MAX_TOKENS", "8192"), false);
   assert.equal(isSecret("API_TOKEN", "true"), false);
   assert.equal(isSecret("GOOGLE_APPLICATION_CREDENTIALS", "/home/me/adc.json"), false);
-  assert.equal(isSecret("GOOGLE_APPLICATION_CREDENTIALS", "${HOME}/.config/gcloud/adc.json"), false);
+  assert.equal(
+    isSecret("GOOGLE_APPLICATION_CREDENTIALS", "${HOME}/.config/gcloud/adc.json"),
+    false,
+  );
   assert.equal(isSecret("KEY_FILE", "C:\\Users\\me\\key.pem"), false);
   assert.equal(isSecret("AUTH_URL", "https://auth.example.com/token"), false);
   assert.equal(isSecret("API_KEY", "${input:api-key}"), false);
@@ -59,7 +62,9 @@ Deno.test("names say secret, but never for a boolean, a number, a path, a plain 
   for (const n of ["PATH", "LOG_LEVEL", "GITHUB_API_URL", "CLIENT_ID", "TOKENIZERS_PARALLELISM"]) {
     assert.equal(isSecretName(n), false, n);
   }
-  for (const n of ["api-key", "apiKey", "X-API-Key", "Authorization", "GITLAB_TOKEN", "client_secret"]) {
+  for (
+    const n of ["api-key", "apiKey", "X-API-Key", "Authorization", "GITLAB_TOKEN", "client_secret"]
+  ) {
     assert.equal(isSecretName(n), true, n);
   }
   assert.equal(looksLikeSecret("Generated 4096 tokens"), false);
