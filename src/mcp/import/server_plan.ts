@@ -206,11 +206,12 @@ function planRemote(entry: Record<string, unknown>, ctx: PlanContext, plan: Serv
   if (!moved.length) return;
   plan.secrets = moved;
   const args = ["mcp", "connect", newUrl, "--service", ctx.service, ...headerArgs];
+  // Added first, then the remote keys removed: each removal then takes only its own text.
+  plan.edits.push({ path: ["command"], value: ctx.bin }, { path: ["args"], value: args });
   for (const k of ["url", "serverUrl", "headers"]) {
     if (k in entry) plan.edits.push({ path: [k], value: undefined });
   }
   if ("type" in entry) plan.edits.push({ path: ["type"], value: "stdio" });
-  plan.edits.push({ path: ["command"], value: ctx.bin }, { path: ["args"], value: args });
   plan.command = [ctx.bin, ...args];
 }
 

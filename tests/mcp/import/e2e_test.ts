@@ -104,7 +104,7 @@ function expand(
 ): string {
   if (client === "claude-code") {
     // As Claude Code does: `${VAR}` / `${VAR:-default}`, up to the first `}`.
-    return value.replace(/\$\{([^}]+)\}/g, (m, inner: string) => {
+    return value.replace(/\$\{([^}]+)\}/g, (_m, inner: string) => {
       const [name, def] = inner.split(":-", 2);
       if (env[name] !== undefined) return env[name];
       if (def !== undefined) return def;
