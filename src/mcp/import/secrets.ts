@@ -12,7 +12,10 @@
 
 /** Names that say "this is a secret" (compared upper-cased, `-` read as `_`). */
 const SECRET_NAME =
-  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|(^|_)PWD$|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CLIENT_?KEY|CREDENTIAL|AUTH|COOKIE|SESSION|(^|_)PAT(_|$)|(^|_)KEY$|(^|_)KEYS$|SIGNATURE/;
+  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|(^|_)PWD$|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CLIENT_?KEY|AUTHORIZATION|COOKIE|(^|_)PAT(_|$)/;
+
+/** Names that only suggest a secret: the value must also look like one (digits, 8+ characters). */
+const WEAK_SECRET_NAME = /(^|_)KEYS?$|CREDENTIALS?|(^|_)AUTH$/;
 
 /** Names that contain a secret word but name a setting (`MAX_TOKENS`, `TOKENIZERS_…`). */
 const NOT_SECRET_NAME =
@@ -109,7 +112,7 @@ export function looksLikeSecret(value: string): boolean {
   if (isPlainValue(value)) return false;
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return false;
   return value.length >= 20 && /^[A-Za-z0-9+/=_.~-]+$/.test(value) && /[0-9]/.test(value) &&
-    /[A-Za-z]/.test(value) && entropy(value) >= 3.5;
+    /[A-Za-z]/.test(value) && !isWordy(value) && entropy(value) >= 3.5;
 }
 
 /**
@@ -129,7 +132,27 @@ export function isSecretName(name: string): boolean {
     /[^A-Z0-9]+/g,
     "_",
   );
-  return [plain, snake].some((s) => SECRET_NAME.test(s) && !NOT_SECRET_NAME.test(s));
+  return [plain, snake].some((s) =>
+    (SECRET_NAME.test(s) || WEAK_SECRET_NAME.test(s)) && !NOT_SECRET_NAME.test(s)
+  );
+}
+
+function isStrongSecretName(name: string): boolean {
+  const snake = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase().replace(
+    /[^A-Z0-9]+/g,
+    "_",
+  );
+  return SECRET_NAME.test(snake) && !NOT_SECRET_NAME.test(snake);
+}
+
+/**
+ * Whether `value` reads as words, a version or a name (`meta-llama/Llama-3.1-8B-Instruct`,
+ * `server-filesystem-v2`), not as random characters.
+ */
+function isWordy(value: string): boolean {
+  const parts = value.split(/[-_./:@]+/).filter(Boolean);
+  return parts.length >= 2 &&
+    parts.every((p) => /^([A-Za-z][a-z]{2,}|[A-Z]{1,5}|v?[0-9]+[A-Za-z]?|[A-Za-z][0-9]+)$/.test(p));
 }
 
 /**
@@ -150,8 +173,9 @@ export function isSecret(name: string, value: unknown, knownSecret?: boolean): b
   if (looksLikeSecret(value)) {
     return knownSecret !== false || TOKEN_SHAPES.some((re) => re.test(value));
   }
-  const byName = knownSecret ?? isSecretName(name);
-  return byName && !isPlainValue(value);
+  if (knownSecret !== undefined) return knownSecret && !isPlainValue(value);
+  if (!isSecretName(name) || isPlainValue(value)) return false;
+  return isStrongSecretName(name) || (value.length >= 8 && /[0-9]/.test(value));
 }
 
 /** A secret part of a URL: where it sits in the string. */

@@ -68,6 +68,20 @@ Deno.test("names say secret, but never for a boolean, a number, a path, a plain 
     assert.equal(isSecretName(n), true, n);
   }
   assert.equal(looksLikeSecret("Generated 4096 tokens"), false);
+  for (
+    const v of [
+      "meta-llama/Llama-3.1-8B-Instruct",
+      "mcp-server-filesystem-v2024",
+      "gpt-4o-mini-2024-07-18",
+    ]
+  ) {
+    assert.equal(looksLikeSecret(v), false, v);
+  }
+  // Weak names (KEY, CREDENTIALS, AUTH) need a value that looks like one.
+  assert.equal(isSecret("AUTH", "oauth"), false);
+  assert.equal(isSecret("SORT_KEY", "name"), false);
+  assert.equal(isSecret("SESSION_NAME", "dev-session"), false);
+  assert.equal(isSecret("OPENAI_KEY", "k3y-" + fakeChars(10)), true);
   assert.equal(looksLikeSecret("123e4567-e89b-12d3-a456-426614174000"), false);
 });
 
