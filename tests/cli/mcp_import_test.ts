@@ -19,6 +19,7 @@ function setup() {
   const gh = fakeToken("ghp_", 36);
   const slack = fakeToken("xoxb-", 40);
   const header = fakeChars(32);
+  const odd = fakeToken("glpat-", 20);
   const text = `{
   // personal
   "mcpServers": {
@@ -30,6 +31,7 @@ function setup() {
     "slack": { "command": "npx", "args": ["-y", "server-slack"], "env": { "SLACK_BOT_TOKEN": "${slack}" } },
     "remote": { "url": "https://mcp.example.com/mcp", "headers": { "Authorization": "Bearer ${header}" } },
     "plain": { "command": "uvx", "args": ["mcp-server-fetch"], "disabled": false },
+    "odd": { "command": "uvx", "args": ["odd-mcp"], "auth": { "token": "${odd}" } },
   },
 }
 `;
@@ -39,7 +41,7 @@ function setup() {
     env: { HOME: home, CREDKIT_HOME: join(root, "ck") },
     stateDir: join(root, "ck", "state"),
   });
-  return { root, home, file, text, secrets: [gh, slack, header], gh, t };
+  return { root, home, file, text, secrets: [gh, slack, header, odd], gh, t };
 }
 
 Deno.test("mcp import --dry-run and --json: per server, masked, nothing written, no crash on false", async () => {
@@ -53,6 +55,10 @@ Deno.test("mcp import --dry-run and --json: per server, masked, nothing written,
     );
     assert.match(dry.err, /remote: would move headers\.Authorization to service mcp-cursor-remote/);
     assert.match(dry.err, /plain: untouched/);
+    assert.match(
+      dry.err,
+      /odd: left as is\n {4}warning: auth\.token looks like a secret; not moved/,
+    );
     assert.match(dry.err, /Dry run: nothing written/);
     const json = await cliWith(s.t, ["--json", "mcp", "import", s.file, "--dry-run"]);
     assert.equal(json.code, 0, json.err);
@@ -63,6 +69,7 @@ Deno.test("mcp import --dry-run and --json: per server, masked, nothing written,
       "moved",
       "moved",
       "untouched",
+      "warned",
     ]);
     assert.deepEqual(servers[0].moved, [{
       place: "env.GITHUB_PERSONAL_ACCESS_TOKEN",
@@ -101,7 +108,8 @@ Deno.test("mcp import never overwrites a stored value that differs without --for
     const forced = await cliWith(s.t, ["mcp", "import", s.file, "--bin", "credkit", "--force"]);
     assert.equal(forced.code, 0, forced.err);
     assert.deepEqual(await kc.get("mcp-cursor-github"), { github_personal_access_token: s.gh });
-    assertNoSecrets(fs.readFileSync(s.file, "utf8"), s.secrets);
+    // Everything moved but the odd field, which is named in a warning and left.
+    assertNoSecrets(fs.readFileSync(s.file, "utf8"), s.secrets.slice(0, 3));
     assert.equal(fs.readdirSync(join(s.root, "ck", "state", "backups")).length, 2);
 
     const restored = await cliWith(s.t, ["mcp", "import", "--restore", s.file]);

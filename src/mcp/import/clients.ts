@@ -71,6 +71,12 @@ export function clientFiles(options: { env: Env; cwd: string; os: OsName }): Cli
     { client: "vscode", path: join(code, "settings.json"), scope: "user" },
     { client: "vscode", path: join(cwd, ".vscode", "mcp.json"), scope: "project", projectDir: cwd },
     {
+      client: "vscode",
+      path: join(cwd, ".vscode", "settings.json"),
+      scope: "project",
+      projectDir: cwd,
+    },
+    {
       client: "windsurf",
       path: join(home, ".codeium", "windsurf", "mcp_config.json"),
       scope: "user",

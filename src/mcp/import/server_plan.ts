@@ -215,6 +215,23 @@ function planRemote(entry: Record<string, unknown>, ctx: PlanContext, plan: Serv
   plan.command = [ctx.bin, ...args];
 }
 
+const KNOWN_FIELDS = new Set(["command", "args", "env", "url", "serverUrl", "headers", "type"]);
+
+/** Secrets in fields credkit does not rewrite (`"apiKey": …`, `"auth": {"token": …}`): named, not moved. */
+function warnOtherFields(entry: Record<string, unknown>, plan: ServerPlan): void {
+  const visit = (value: unknown, name: string, place: string, depth: number) => {
+    if (typeof value === "string" && isSecret(name, value)) {
+      plan.warnings.push(
+        `${place} looks like a secret; not moved (credkit rewrites env, args, headers and URLs)`,
+      );
+      plan.leftover.push(value);
+    } else if (isObject(value) && depth < 3) {
+      for (const [k, v] of Object.entries(value)) visit(v, k, `${place}.${k}`, depth + 1);
+    }
+  };
+  for (const [k, v] of Object.entries(entry)) if (!KNOWN_FIELDS.has(k)) visit(v, k, k, 0);
+}
+
 /**
  * Plans one server entry.
  *
@@ -260,6 +277,7 @@ export function planServer(
   ) {
     planRemote(entry, ctx, plan);
   }
+  warnOtherFields(entry, plan);
   plan.moved = plan.secrets.map(({ place, variable }) => ({ place, variable }));
   if (plan.secrets.length) plan.service = ctx.service;
   plan.status = plan.secrets.length ? "moved" : plan.warnings.length ? "warned" : "untouched";

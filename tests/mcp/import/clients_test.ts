@@ -16,6 +16,7 @@ Deno.test("client files on Linux, macOS and Windows come from HOME, XDG_CONFIG_H
     "vscode:user:/x/Code/User/mcp.json",
     "vscode:user:/x/Code/User/settings.json",
     "vscode:project:/p/.vscode/mcp.json",
+    "vscode:project:/p/.vscode/settings.json",
     "windsurf:user:/h/.codeium/windsurf/mcp_config.json",
   ]);
   const mac = paths("darwin", { HOME: "/Users/me" });

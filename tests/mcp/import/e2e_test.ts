@@ -372,8 +372,15 @@ Deno.test({
       assert.equal(fs.statSync(userConfig).mode & 0o777, 0o600);
       assert.equal(fs.existsSync(join(home, "credkit.json")), false);
       assert.equal(fs.existsSync(join(proj, "credkit.json")), false);
-      const show = await credkit(["--store", "file", "--json", "get", "mcp-windsurf-context"]);
-      outputs.push(show.err);
+      // Every command sees the imported services (the user config is always loaded).
+      const list = await credkit(["list"]);
+      assert.equal(list.code, 0, list.err);
+      outputs.push(list.out, list.err);
+      for (
+        const svc of ["mcp-claude-desktop-github", "mcp-cursor-github", "mcp-windsurf-context"]
+      ) {
+        assert.ok(list.out.includes(svc), `${svc} in credkit list`);
+      }
       // Backups: in the state directory, 0600, never in the project.
       const backups = join(home, ".local", "state", "credkit", "backups");
       const saved = fs.readdirSync(backups);
