@@ -1,7 +1,10 @@
 /**
  * Secrets inside a command's arguments: `credkit run --arg-secrets` replaces
  * each `{{credkit:VAR}}` in the arguments with the resolved credential `VAR`
- * just before starting the command. No MCP client expands this syntax
+ * just before starting the command. A variable of credkit's own environment
+ * whose value is exactly `{{credkit:VAR}}` (as a client passes it from its
+ * entry's `env`) is ignored when resolving, and gets the stored value: the
+ * entry's value wins over the client's inherited environment, as before. No MCP client expands this syntax
  * (clients expand `${VAR}`, `${VAR:-d}`, `${env:VAR}`, `${input:id}`,
  * `${workspaceFolder}`, `${userHome}`), so a client file can hold the
  * placeholder and the server still receives the very same argv as before.
@@ -55,11 +58,33 @@ export function argSecretNames(args: string[]): string[] {
 }
 
 /**
+ * Splits credkit's environment: the variables whose value is exactly a
+ * placeholder for themselves are taken out (they must come from the store).
+ *
+ * @example
+ * ```ts
+ * splitEnvPlaceholders({ T: "{{credkit:T}}", PATH: "/bin" }); // { env: { PATH: "/bin" }, names: ["T"] }
+ * ```
+ */
+export function splitEnvPlaceholders(
+  env: Record<string, string | undefined>,
+): { env: Record<string, string | undefined>; names: string[] } {
+  const out: Record<string, string | undefined> = {};
+  const names: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (v === argSecretPlaceholder(k)) names.push(k);
+    else out[k] = v;
+  }
+  return { env: out, names };
+}
+
+/**
  * Fills the placeholders of `args` from `credentials` (variable → value, as
  * resolved by credkit) and returns the arguments and the environment the
  * command gets: `env` without the placeholder variables that `baseEnv`
  * (credkit's own environment) did not have. Throws a `missing` error (exit
- * 3) naming the variables without a value.
+ * 3) naming the variables without a value (of `args`, and `required`:
+ * the environment's placeholders).
  *
  * @example
  * ```ts
@@ -73,9 +98,10 @@ export function fillArgSecrets(
   credentials: Record<string, string>,
   env: Record<string, string>,
   baseEnv: Record<string, string | undefined>,
+  required: string[] = [],
 ): { args: string[]; env: Record<string, string> } {
   const names = argSecretNames(args);
-  const missing = names.filter((n) => credentials[n] === undefined);
+  const missing = [...new Set([...names, ...required])].filter((n) => credentials[n] === undefined);
   if (missing.length) {
     throw new CredkitError(
       "missing",

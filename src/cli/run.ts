@@ -11,7 +11,7 @@ import { describeFsError } from "../fs_errors.ts";
 import { parseDotenv } from "../format/dotenv.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { runChild, type RunMode } from "../supervise/child.ts";
-import { fillArgSecrets } from "../arg_secrets.ts";
+import { fillArgSecrets, splitEnvPlaceholders } from "../arg_secrets.ts";
 import { authTokenResolver } from "./auth_tokens.ts";
 import { optBool, optList, optString, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
@@ -91,9 +91,11 @@ export async function runRun(ctx: Context, args: ParsedArgs): Promise<number> {
     optList(args, "require").length > 0
   );
   const services = only.length ? servicesNamed(config, only) : Object.values(config.services);
-  const plan = await planRun(ctx, services, required, optString(args, "env-file"));
-  const filled = optBool(args, "arg-secrets")
-    ? fillArgSecrets(argv.slice(1), toEnvironment(plan.resolved), plan.env, ctx.env)
+  const held = optBool(args, "arg-secrets") ? splitEnvPlaceholders(ctx.env) : undefined;
+  const runCtx = held ? { ...ctx, env: held.env } : ctx;
+  const plan = await planRun(runCtx, services, required, optString(args, "env-file"));
+  const filled = held
+    ? fillArgSecrets(argv.slice(1), toEnvironment(plan.resolved), plan.env, held.env, held.names)
     : { args: argv.slice(1), env: plan.env };
   const mode: RunMode = optBool(args, "no-mask")
     ? "inherit"
@@ -126,7 +128,7 @@ found, 126 not executable). Secrets in the child's output are replaced by ****.
   --mcp       MCP stdio server: mask inside JSON-RPC messages, one message at a time
   --no-mask   give the child credkit's own stdio (no pipes, no masking)
   --env-file  also read variables from a .env file (the real environment wins)
-  --arg-secrets  replace {{credkit:VAR}} in ARGS by credential VAR (not exported to env)
+  --arg-secrets  fill {{credkit:VAR}} in ARGS (and in variables set to it) from credential VAR
 
 Examples:
   credkit run --require huggingface -- pytest tests/

@@ -40,7 +40,8 @@ const TOKEN_SHAPES: RegExp[] = [
 
 /**
  * Whether `value` refers to a variable the client expands: `${…}` anywhere
- * in it (a whole reference or a part, like `${HOME}/.config/x.json`).
+ * in it (a whole reference or a part, like `${HOME}/.config/x.json`), or
+ * holds a credkit placeholder (`{{credkit:VAR}}`).
  *
  * @example
  * ```ts
@@ -50,7 +51,7 @@ const TOKEN_SHAPES: RegExp[] = [
  * ```
  */
 export function isReference(value: string): boolean {
-  return /\$\{[^}]+\}/.test(value);
+  return /\$\{[^}]+\}/.test(value) || value.includes("{{credkit:");
 }
 
 /**

@@ -5,14 +5,15 @@
  * nothing.
  *
  * A stdio server becomes `<bin> run --mcp --only S --require S
- * [--arg-secrets] -- <command> <args…>`; a remote server with secret headers
+ * --arg-secrets -- <command> <args…>`, each secret replaced by a
+ * `{{credkit:VAR}}` placeholder (in `env` and in `args`); a remote server with secret headers
  * or URL keys becomes the stdio server `<bin> mcp connect <url> --service S
  * --header 'Name: ${VAR}'…`.
  *
  * @module
  */
 import type { JSONPath } from "jsonc-parser";
-import { hasArgSecretPlaceholder } from "../../arg_secrets.ts";
+import { argSecretPlaceholder, hasArgSecretPlaceholder } from "../../arg_secrets.ts";
 import { type MovedSecret, rewriteArgs, uniqueVariable, variableName } from "./args.ts";
 import type { ClientName, Scope } from "./clients.ts";
 import {
@@ -145,14 +146,17 @@ function planStdio(entry: Record<string, unknown>, ctx: PlanContext, plan: Serve
     ctx.service,
     "--require",
     ctx.service,
-    ...(fromArgs.length ? ["--arg-secrets"] : []),
+    "--arg-secrets",
     ...ctx.runExtra,
     "--",
     entry.command as string,
     ...newArgs,
   ];
   plan.edits.push({ path: ["command"], value: ctx.bin }, { path: ["args"], value: runArgs });
-  for (const s of fromEnv) plan.edits.push({ path: ["env", s.variable], value: undefined });
+  // The variable stays, as a placeholder: the entry's value still wins over the client's environment.
+  for (const s of fromEnv) {
+    plan.edits.push({ path: ["env", s.variable], value: argSecretPlaceholder(s.variable) });
+  }
   plan.command = [ctx.bin, ...runArgs.map(String)];
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { rewriteArgs } from "../../../src/mcp/import/args.ts";
-import { fillArgSecrets } from "../../../src/arg_secrets.ts";
+import { fillArgSecrets, splitEnvPlaceholders } from "../../../src/arg_secrets.ts";
 import { fakeChars, fakeToken } from "./_fake.ts";
 
 Deno.test("secrets in args become placeholders; filled back, the argv is the same", () => {
@@ -59,4 +59,20 @@ Deno.test("fillArgSecrets: a missing variable is exit 3 naming it; a variable al
   );
   const r = fillArgSecrets(["x={{credkit:K}}"], { K: "v" }, { K: "v" }, { K: "v" });
   assert.deepEqual(r, { args: ["x=v"], env: { K: "v" } });
+});
+
+Deno.test("splitEnvPlaceholders: a variable set to its own placeholder is resolved from the stores", () => {
+  const split = splitEnvPlaceholders({
+    GITHUB_TOKEN: "{{credkit:GITHUB_TOKEN}}",
+    OTHER: "{{credkit:GITHUB_TOKEN}}",
+    PATH: "/bin",
+  });
+  assert.deepEqual(split, {
+    env: { OTHER: "{{credkit:GITHUB_TOKEN}}", PATH: "/bin" },
+    names: ["GITHUB_TOKEN"],
+  });
+  assert.throws(
+    () => fillArgSecrets([], {}, {}, split.env, split.names),
+    (e: Error) => /GITHUB_TOKEN/.test(e.message),
+  );
 });

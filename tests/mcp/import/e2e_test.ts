@@ -207,7 +207,14 @@ Deno.test({
       }
       const originals = new Map(files.map((f) => [f.path, fs.readFileSync(f.path, "utf8")]));
       // The environment a client starts servers with: a minimal PATH, no DBus, no credkit settings.
-      const clientEnv = { HOME: home, PATH: `${fakebin}:/usr/bin:/bin`, LANG: "C.UTF-8" };
+      // The client inherited a GitHub token from the user's shell: entries that set their own must
+      // still get their own, before and after.
+      const clientEnv = {
+        HOME: home,
+        PATH: `${fakebin}:/usr/bin:/bin`,
+        LANG: "C.UTF-8",
+        GITHUB_PERSONAL_ACCESS_TOKEN: "inherited-from-the-shell",
+      };
       const inputs = { github_token: "typed-at-the-prompt" };
 
       let n = 0;
@@ -321,15 +328,20 @@ Deno.test({
       const desktop = JSON.parse(texts.get(files[0].path)!);
       assert.equal(desktop.mcpServers.github.command, BIN);
       assert.equal(desktop.globalShortcut, "Ctrl+Space");
-      assert.deepEqual(desktop.mcpServers.github.args.slice(0, 7), [
+      assert.deepEqual(desktop.mcpServers.github.args.slice(0, 8), [
         "run",
         "--mcp",
         "--only",
         "mcp-claude-desktop-github",
         "--require",
         "mcp-claude-desktop-github",
+        "--arg-secrets",
         "--",
       ]);
+      assert.deepEqual(desktop.mcpServers.github.env, {
+        GITHUB_PERSONAL_ACCESS_TOKEN: "{{credkit:GITHUB_PERSONAL_ACCESS_TOKEN}}",
+        TOKENIZERS_PARALLELISM: "false",
+      });
       // Remote servers now go through `credkit mcp connect`, ${VAR} as each client will pass it.
       const cursor = parse(texts.get(join(home, ".cursor", "mcp.json"))!, [], {
         allowTrailingComma: true,
@@ -407,12 +419,12 @@ Deno.test({
       outputs.push(rm.out, rm.err);
       const gone = desktop.mcpServers.github; // the Desktop one still has its value
       const ok = await spawnCapture([gone.command, ...gone.args], {
-        env: { ...clientEnv, RECORD_FILE: join(root, "r.json") },
+        env: { ...clientEnv, ...gone.env, RECORD_FILE: join(root, "r.json") },
       });
       assert.equal(ok.code, 0, ok.err);
       const cur = cursor.mcpServers.github;
       const missing = await spawnCapture([cur.command, ...cur.args], {
-        env: { ...clientEnv, RECORD_FILE: join(root, "r2.json") },
+        env: { ...clientEnv, ...cur.env, RECORD_FILE: join(root, "r2.json") },
       });
       assert.equal(missing.code, 3, missing.err);
       assert.match(missing.err, /GITHUB_PERSONAL_ACCESS_TOKEN/);
