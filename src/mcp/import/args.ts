@@ -44,7 +44,14 @@ export function variableName(name: string, prefix = ""): string {
   return /^[0-9]/.test(v) ? `_${v}` : v;
 }
 
-/** Picks a variable not in `taken` (and records it). */
+/**
+ * Picks a variable not in `taken` (and records it).
+ *
+ * @example
+ * ```ts
+ * uniqueVariable("MCP_ARG_TOKEN", new Set(["MCP_ARG_TOKEN"])); // "MCP_ARG_TOKEN_2"
+ * ```
+ */
 export function uniqueVariable(wanted: string, taken: Set<string>): string {
   let v = wanted;
   for (let i = 2; taken.has(v); i++) v = `${wanted}_${i}`;
@@ -56,6 +63,13 @@ export function uniqueVariable(wanted: string, taken: Set<string>): string {
  * Replaces the secret parts of `text` (a URL, or a whole value) by
  * placeholders made by `hole(variable)`; returns the new text, or
  * `undefined` when nothing in it is secret.
+ *
+ * @example
+ * ```ts
+ * const moved: MovedSecret[] = [];
+ * replaceSecretParts("postgresql://u:pw@db/x", "db", "args[2]", new Set(), (v) => `{{credkit:${v}}}`, moved, "MCP_ARG_");
+ * // "postgresql://u:{{credkit:MCP_ARG_DB_PASSWORD}}@db/x"
+ * ```
  */
 export function replaceSecretParts(
   text: string,

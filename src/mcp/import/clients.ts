@@ -10,7 +10,14 @@ import { basename, dirname, join, resolve } from "node:path";
 import { parse } from "jsonc-parser";
 import type { Env } from "../../paths.ts";
 
-/** The clients `mcp import` knows. */
+/**
+ * The clients `mcp import` knows.
+ *
+ * @example
+ * ```ts
+ * CLIENTS.includes("cursor"); // true
+ * ```
+ */
 export const CLIENTS = ["claude-desktop", "claude-code", "cursor", "vscode", "windsurf"] as const;
 /** One of {@link CLIENTS}. */
 export type ClientName = typeof CLIENTS[number];
