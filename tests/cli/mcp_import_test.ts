@@ -133,6 +133,11 @@ Deno.test("mcp import refuses what it cannot read, without quoting it", async ()
     const client = await cliWith(s.t, ["mcp", "import", "--client", "emacs"]);
     assert.equal(client.code, 2);
     assert.match(client.err, /unknown client "emacs"/);
+    // Found (not named) files without servers are listed, not refused.
+    fs.writeFileSync(join(s.home, ".claude.json"), '{"numStartups": 3}');
+    const found = await cliWith(s.t, ["mcp", "import", "--client", "claude-code", "--dry-run"]);
+    assert.equal(found.code, 0, found.err);
+    assert.match(found.err, /\.claude\.json \(claude-code, user file\)/);
     const none = await cliWith(s.t, ["mcp", "import", "--client", "windsurf"]);
     assert.equal(none.code, 2);
     assert.match(none.err, /no windsurf configuration found/);

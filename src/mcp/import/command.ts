@@ -95,6 +95,7 @@ export async function runMcpImport(ctx: Context, options: McpImportOptions): Pro
     files,
     dryRun: options.dryRun,
     force: options.force,
+    requireServers: options.file !== undefined,
     bin,
     runExtraUser: ctx.globals.file ? ["--file", ctx.stores.filePath] : [],
     userConfig: userConfigFile(ctx.env),

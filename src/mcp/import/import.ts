@@ -28,6 +28,8 @@ export interface ImportOptions {
   dryRun: boolean;
   /** Replace stored values that differ. */
   force: boolean;
+  /** Refuse a file without servers (a named FILE); found files without any are listed empty. */
+  requireServers: boolean;
   /** credkit command for per-user files (an absolute path when compiled). */
   bin: string;
   /** Extra `credkit run` options written in per-user files. */
@@ -136,7 +138,7 @@ function planFile(
   }
   const { doc, data } = parseJsonc(raw, file.path);
   const sets = serverSets(file, data);
-  if (!sets.length) {
+  if (!sets.length && options.requireServers) {
     throw new CredkitError(
       "usage",
       `Cannot import ${file.path}`,
@@ -214,7 +216,7 @@ export function secretsOf(plans: ServerPlan[]): string[] {
  *
  * @example
  * ```ts
- * const { report } = await importFiles({ files, dryRun: true, force: false, bin: "credkit",
+ * const { report } = await importFiles({ files, dryRun: true, force: false, requireServers: true, bin: "credkit",
  *   runExtraUser: [], userConfig, stateDir, services, store: () => stores.writable(), clock: Date.now });
  * ```
  */
