@@ -374,6 +374,15 @@ Deno.test({
         notionArgs.join(" "),
       );
       assert.equal(claude.numStartups, 42);
+      // Lookalikes and references stay as written, for the client to expand.
+      const project = JSON.parse(texts.get(join(proj, ".mcp.json"))!);
+      assert.deepEqual(project.mcpServers.db.env, {
+        API_BASE: "${API_BASE:-https://api.example.com}",
+        ADC: "${HOME}/.config/gcloud/adc.json",
+      });
+      assert.equal(project.mcpServers.tavily.env.OPENAI_MAX_TOKENS, "4096");
+      assert.equal(project.mcpServers.db.command, "credkit");
+      assert.match(vs, /"HOME_HINT": "\$\{userHome\}\/\.openai"/);
       // VS Code's input reference is the client's business: untouched.
       assert.match(vs, /"Authorization": "Bearer \$\{input:github_token\}"/);
 
