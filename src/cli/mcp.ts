@@ -4,23 +4,14 @@
  *
  * @module
  */
-import * as fs from "node:fs";
-import { resolve } from "node:path";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/stdio.d.ts"
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { usageError } from "../errors.ts";
 import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
-import { optBool, optString, printJson } from "./common.ts";
+import { optBool, optString } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
-import {
-  credkitConfigFor,
-  defaultBin,
-  defaultClientConfig,
-  type ImportReport,
-  runImport,
-} from "./mcp_import.ts";
 import { executorFromContext, loadTools } from "../executor/context_tools.ts";
 
 /**
@@ -64,98 +55,16 @@ export async function serveMcp(
   return 0;
 }
 
-/** Whether `path` is a JSON file with an `mcpServers` object (an MCP client configuration). */
-function isClientConfig(path: string): boolean {
-  try {
-    const data = JSON.parse(fs.readFileSync(path, "utf8"));
-    return typeof data === "object" && data !== null && typeof data.mcpServers === "object";
-  } catch {
-    return false;
-  }
-}
-
-function summarize(ctx: Context, report: ImportReport): void {
-  if (ctx.globals.quiet) return;
-  for (const s of report.servers) {
-    let line: string;
-    switch (s.status) {
-      case "wrapped":
-        line =
-          `${s.name}: ${report.dryRun ? "would move" : "moved"} ${
-            s.moved.join(", ")
-          } to service ${s.service}` +
-          ` (${report.store ?? "no store reachable"})${
-            s.kept.length ? `; kept in env: ${s.kept.join(", ")}` : ""
-          }`;
-        break;
-      case "already-wrapped":
-        line = `${s.name}: already starts through credkit; unchanged`;
-        break;
-      case "not-stdio":
-        line = `${s.name}: not a stdio server; unchanged`;
-        break;
-      default:
-        line = `${s.name}: no secrets in env; unchanged`;
-    }
-    ctx.io.err(line + "\n");
-    for (const w of s.warnings) ctx.io.err(`  warning: ${w}\n`);
-  }
-  if (report.dryRun) {
-    ctx.io.err(`Dry run: nothing written. ${report.file} would become the configuration above.\n`);
-    if (report.changed && report.store === null) {
-      ctx.io.err(
-        "No keychain is reachable: run the import with --store file (or CREDKIT_STORE=file) to keep the secrets in a 0600 file.\n",
-      );
-    }
-  } else if (report.changed) {
-    ctx.io.err(
-      `Rewrote ${report.file} (backup: ${report.backup}); services declared in ${report.credkitConfig}\n`,
-    );
-  } else {
-    ctx.io.err(`Nothing to import in ${report.file}\n`);
-  }
-}
-
 async function importConfig(ctx: Context, args: ParsedArgs): Promise<number> {
-  const named = args.positionals[1];
-  let explicitCredkit = ctx.globals.config ? resolve(ctx.cwd, ctx.globals.config) : undefined;
-  let file: string | undefined;
-  if (named) {
-    file = resolve(ctx.cwd, named);
-  } else if (explicitCredkit && isClientConfig(explicitCredkit)) {
-    // `mcp import --config claude_desktop_config.json`: the client file, not a credkit.json.
-    file = explicitCredkit;
-    explicitCredkit = undefined;
-  } else {
-    file = defaultClientConfig({ cwd: ctx.cwd, env: ctx.env });
-  }
-  if (!file) {
-    throw usageError(
-      "Cannot import an MCP configuration",
-      "no .mcp.json here and no Claude Desktop configuration found",
-      "name the file: credkit mcp import path/to/claude_desktop_config.json",
-    );
-  }
-  const binOpt = optString(args, "bin");
-  const bin = binOpt
-    ? (binOpt.includes("/") || binOpt.includes("\\") ? resolve(ctx.cwd, binOpt) : binOpt)
-    : defaultBin();
-  const report = await runImport({
-    file,
-    credkitConfig: credkitConfigFor(file, { env: ctx.env, explicit: explicitCredkit }),
-    bin,
+  const { runMcpImport } = await import("../mcp/import/command.ts");
+  return await runMcpImport(ctx, {
+    file: args.positionals[1],
+    client: optString(args, "client"),
     dryRun: optBool(args, "dry-run"),
-    store: () => ctx.stores.writable(),
-    filePath: ctx.stores.filePath,
-    fallbackStoreName: ctx.stores.chosen,
+    force: optBool(args, "force"),
+    restore: optString(args, "restore"),
+    bin: optString(args, "bin"),
   });
-  if (ctx.globals.json) {
-    printJson(ctx, report);
-  } else if (report.dryRun) {
-    ctx.io.out(JSON.stringify(report.config, null, 2) + "\n");
-  }
-  summarize(ctx, report);
-  return 0;
 }
 
 /**
@@ -172,29 +81,38 @@ export const mcpCommand: Command & { subcommands: string[] } = {
   subcommands: ["serve", "import"],
   usage: `Usage:
   credkit mcp serve [--tools-dir D]
-  credkit mcp import [FILE] [--dry-run] [--bin PATH] [--json]
+  credkit mcp import [FILE] [--client NAME] [--dry-run] [--force] [--bin PATH] [--json]
+  credkit mcp import --restore FILE
 
 serve   An MCP stdio server: every manifest under .credkit/tools/ is a tool; calls carry
         the user's credentials, results never do. Only protocol goes to stdout.
         An unauthenticated call answers with the credkit auth signin command to run.
-import  Moves the secrets in the "env" of each server of an MCP client configuration
-        (Claude Desktop claude_desktop_config.json, Claude Code / Cursor .mcp.json;
-        default: ./.mcp.json, else Claude Desktop's) into credkit's store, under a
-        service mcp-<server> declared in credkit.json (--config, else found beside the
-        file, else created), and rewrites the server to start through
-        credkit run --mcp --only mcp-<server> -- <command> <args>, with the same
-        environment as before. A 0600 backup FILE.credkit-backup is kept; a rerun
-        changes nothing. --dry-run prints the new configuration and writes nothing.
-  --bin PATH  credkit command written into the configuration (default: this binary
-              when compiled, else credkit from PATH)
+import  Moves the secrets of MCP client configurations (env, args, remote headers and
+        URL keys) into credkit's store, one service per client server
+        (mcp-<client>-[<project>-]<server>) declared in the user config, and rewrites
+        each server in place (JSONC kept) to start through
+        credkit run --mcp --only S --require S [--arg-secrets] -- <command> <args>
+        (remote servers: credkit mcp connect URL --service S --header 'Name: \${VAR}').
+        Without FILE: every file of Claude Desktop, Claude Code, Cursor, VS Code and
+        Windsurf found (user files, and project files here and in Claude Code's projects).
+  --client NAME  only this client's files (claude-desktop, claude-code, cursor, vscode, windsurf)
+  --dry-run      show per server what would move (values masked); write nothing
+  --force        replace a stored value that differs
+  --restore FILE put back the original of FILE (or a backup file) from <state>/backups/
+  --bin PATH     credkit command written into per-user files (default: this binary
+                 when compiled, else credkit)
 
 Examples:
   claude mcp add credkit -- credkit mcp serve
-  credkit mcp import ~/Library/Application\\ Support/Claude/claude_desktop_config.json --dry-run`,
+  credkit mcp import --dry-run
+  credkit mcp import ~/.cursor/mcp.json`,
   options: {
     "tools-dir": { type: "string" },
     "dry-run": { type: "boolean" },
     bin: { type: "string" },
+    client: { type: "string" },
+    force: { type: "boolean" },
+    restore: { type: "string" },
   },
   maxPositionals: 2,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {

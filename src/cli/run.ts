@@ -11,6 +11,7 @@ import { describeFsError } from "../fs_errors.ts";
 import { parseDotenv } from "../format/dotenv.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { runChild, type RunMode } from "../process/run_child.ts";
+import { fillArgSecrets, splitEnvPlaceholders } from "../arg_secrets.ts";
 import { authTokenResolver } from "../auth/context_store.ts";
 import { optBool, optList, optString, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
@@ -90,7 +91,12 @@ export async function runRun(ctx: Context, args: ParsedArgs): Promise<number> {
     optList(args, "require").length > 0
   );
   const services = only.length ? servicesNamed(config, only) : Object.values(config.services);
-  const plan = await planRun(ctx, services, required, optString(args, "env-file"));
+  const held = optBool(args, "arg-secrets") ? splitEnvPlaceholders(ctx.env) : undefined;
+  const runCtx = held ? { ...ctx, env: held.env } : ctx;
+  const plan = await planRun(runCtx, services, required, optString(args, "env-file"));
+  const filled = held
+    ? fillArgSecrets(argv.slice(1), toEnvironment(plan.resolved), plan.env, held.env, held.names)
+    : { args: argv.slice(1), env: plan.env };
   const mode: RunMode = optBool(args, "no-mask")
     ? "inherit"
     : optBool(args, "mcp")
@@ -98,8 +104,8 @@ export async function runRun(ctx: Context, args: ParsedArgs): Promise<number> {
     : "mask";
   return await runChild({
     command: argv[0],
-    args: argv.slice(1),
-    env: plan.env,
+    args: filled.args,
+    env: filled.env,
     secrets: plan.secrets,
     mode,
     cwd: ctx.cwd,
@@ -112,7 +118,7 @@ export const runCommand: Command = {
   name: "run",
   summary: "start a command or MCP server with its credentials, output masked",
   usage: `Usage: credkit run [--only svc,...] [--require svc,...] [--mcp] [--no-mask]
-                   [--env-file F] -- CMD [ARGS...]
+                   [--env-file F] [--arg-secrets] -- CMD [ARGS...]
 
 Starts CMD with the resolved environment (env > keychain > file) of all services,
 or of --only ones. credkit writes nothing to stdout; signals are forwarded to the
@@ -122,6 +128,7 @@ found, 126 not executable). Secrets in the child's output are replaced by ****.
   --mcp       MCP stdio server: mask inside JSON-RPC messages, one message at a time
   --no-mask   give the child credkit's own stdio (no pipes, no masking)
   --env-file  also read variables from a .env file (the real environment wins)
+  --arg-secrets  fill {{credkit:VAR}} in ARGS (and in variables set to it) from credential VAR
 
 Examples:
   credkit run --require huggingface -- pytest tests/
@@ -132,6 +139,7 @@ Examples:
     mcp: { type: "boolean" },
     "no-mask": { type: "boolean" },
     "env-file": { type: "string" },
+    "arg-secrets": { type: "boolean" },
   },
   run: runRun,
 };
