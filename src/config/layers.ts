@@ -70,9 +70,20 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new CredkitError("usage", `Invalid config ${path}`, describeJsonError(text));
+    // Comments, trailing commas or a BOM (the user config is edited as JSONC
+    // by `mcp import` and by hand): the JSONC parser, loaded only then.
+    data = await parseJsoncConfig(text, path);
   }
   return fastCheck(data) ?? (await import("./schema.ts")).validateWithZod(data, path);
+}
+
+/** Comments, trailing commas, a BOM: parsed by the JSONC parser (loaded only then). */
+async function parseJsoncConfig(text: string, path: string): Promise<unknown> {
+  const { parse } = await import("jsonc-parser");
+  const errors: import("jsonc-parser").ParseError[] = [];
+  const data = parse(text.replace(/^\uFEFF/, ""), errors, { allowTrailingComma: true });
+  if (errors.length === 0) return data;
+  throw new CredkitError("usage", `Invalid config ${path}`, describeJsonError(text));
 }
 
 function sameFile(a: string, b: string): boolean {

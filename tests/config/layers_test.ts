@@ -244,3 +244,23 @@ Deno.test("credkit trust refuses what loading would refuse", async () => {
     s.done();
   }
 });
+
+Deno.test("a user config with comments, trailing commas and a BOM (JSONC) is read", async () => {
+  const s = sandbox();
+  try {
+    const path = join(s.env.CREDKIT_HOME, "credkit.json");
+    fs.mkdirSync(s.env.CREDKIT_HOME, { recursive: true });
+    fs.writeFileSync(
+      path,
+      '\uFEFF{\n  // imported by credkit mcp import\n  "services": {\n    "mcp-cursor-github": ' +
+        '{ "fields": { "token": { "env": ["GITHUB_TOKEN"], "secret": true, }, }, },\n  },\n}\n',
+      { mode: 0o600 },
+    );
+    const cfg = await s.load();
+    assert.ok(cfg.services["mcp-cursor-github"], "the JSONC user config was not loaded");
+    fs.writeFileSync(path, '{ "services": { /* unclosed', { mode: 0o600 });
+    await refused(s.load(), /Invalid config/);
+  } finally {
+    s.done();
+  }
+});
