@@ -6,6 +6,8 @@
  * @module
  */
 
+import { decimalSeconds } from "./duration.ts";
+
 /** One backend's result as JUnit needs it. */
 export interface JunitCase {
   name: string;
@@ -45,8 +47,9 @@ export function xmlEscape(text: string): string {
   return out;
 }
 
+/** JUnit's `time` attribute: seconds with three decimals. */
 function seconds(ms: number): string {
-  return (ms / 1000).toFixed(3);
+  return decimalSeconds(ms, 3);
 }
 
 /**

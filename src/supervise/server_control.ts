@@ -33,7 +33,7 @@ import {
   type ServerTarget,
   serverTarget,
 } from "./server_target.ts";
-import { NO_READY_CHECK_GRACE_MS } from "./supervisor.ts";
+import { NO_READY_CHECK_GRACE_MS } from "./server_instance.ts";
 
 /** Lines of the log shown when a server fails to start. */
 export const FAILURE_LOG_LINES = 20;

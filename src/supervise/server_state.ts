@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import type { ResolvedService, Source } from "../resolve.ts";
+import { safeName } from "../safe_name.ts";
 
 /** Where a supervised server is in its life. */
 export type ServerPhase = "starting" | "running" | "restarting" | "stopping" | "stopped" | "failed";
@@ -74,7 +75,7 @@ export function serverPaths(
   name: string,
 ): { dir: string; state: string; log: string } {
   const dir = join(stateDir, "servers");
-  const safe = name.replace(/[^A-Za-z0-9_.-]/g, "_");
+  const safe = safeName(name);
   return { dir, state: join(dir, `${safe}.json`), log: join(dir, `${safe}.log`) };
 }
 
