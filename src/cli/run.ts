@@ -28,8 +28,11 @@ function readEnvFile(path: string): Record<string, string> {
 
 /** What `run` will start the child with. */
 export interface RunPlan {
+  /** The child's complete environment. */
   env: Record<string, string>;
+  /** Secret values to mask in its output. */
   secrets: string[];
+  /** The resolved credentials, by service and field. */
   resolved: Record<string, ResolvedService>;
 }
 

@@ -16,7 +16,15 @@ import { serverTarget } from "../supervise/server_target.ts";
 import { note, optBool, optString, printJson } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
-const SUBCOMMANDS = ["start", "stop", "restart", "status", "logs", "run"] as const;
+/** The subcommands of `server`, in the order the usage lists them. */
+export const SUBCOMMANDS: readonly ["start", "stop", "restart", "status", "logs", "run"] = [
+  "start",
+  "stop",
+  "restart",
+  "status",
+  "logs",
+  "run",
+] as const;
 
 /** A `server` subcommand. */
 export type ServerSubcommand = typeof SUBCOMMANDS[number];
@@ -179,6 +187,6 @@ Examples:
     "detached-child": { type: "boolean" },
   },
   maxPositionals: 2,
-  subcommands: ["start", "stop", "restart", "status", "logs", "run"],
+  subcommands: [...SUBCOMMANDS],
   run: (ctx, args) => runServer(ctx, parseServerOptions(args)),
 };

@@ -10,8 +10,11 @@ import { decimalSeconds } from "./duration.ts";
 
 /** One backend's result as JUnit needs it. */
 export interface JunitCase {
+  /** The test case name (the backend). */
   name: string;
+  /** Its result. */
   status: "pass" | "fail" | "skip";
+  /** How long it ran. */
   durationMs: number;
   /** Failure or skip message (one line). */
   message?: string;

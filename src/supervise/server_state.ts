@@ -34,6 +34,7 @@ export interface CredentialRecord {
 
 /** The contents of `<stateDir>/servers/<name>.json`. */
 export interface ServerState {
+  /** The server's name in credkit.json. */
   name: string;
   /** Pid of the server process (0 while none is running). */
   pid: number;
@@ -45,9 +46,11 @@ export interface ServerState {
   supervisorStartTime: string | null;
   /** Whether the supervisor runs detached (`server start`) or in the foreground (`server run`). */
   detached: boolean;
+  /** Where the server is: starting, running, restarting, stopped or failed. */
   phase: ServerPhase;
   /** Why the server stopped or failed, when it did (never contains a secret). */
   reason?: string;
+  /** Path of the server's log. */
   logPath: string;
   /** When the supervisor started (ms since the epoch). */
   startedAt: number;
@@ -59,6 +62,7 @@ export interface ServerState {
   restarts: number;
   /** Salt of the fingerprints. */
   salt: string;
+  /** The server's credentials by name, source and fingerprint (never a value). */
   credentials: CredentialRecord[];
 }
 

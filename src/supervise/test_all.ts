@@ -26,8 +26,11 @@ import { startServer, stopServer } from "./server_control.ts";
 
 /** One backend's result. */
 export interface BackendResult {
+  /** The backend's name in credkit.json. */
   backend: string;
+  /** Passed, failed, or skipped for missing credentials. */
   status: "pass" | "fail" | "skip";
+  /** How long its command ran (0 when it did not run). */
   durationMs: number;
   /** Variables that had no value (canonical names). */
   missing: string[];
