@@ -15,7 +15,8 @@ import type { Context } from "../cli/context.ts";
 import { readServerState, serverPaths, supervisorAlive } from "./server_state.ts";
 import { definedEnv, missingError, resolveServer, serverTarget } from "./server_target.ts";
 import { stdioWriter } from "./stdio_writer.ts";
-import { fdWriter, supervise } from "./supervisor.ts";
+import { fdWriter } from "./fd_writer.ts";
+import { supervise } from "./supervisor.ts";
 
 /** Options of {@link runServerInForeground}. */
 export interface ForegroundOptions {

@@ -8,7 +8,6 @@
  * @module
  */
 import type { spawn as nodeSpawn } from "node:child_process";
-import * as fs from "node:fs";
 import process from "node:process";
 import type { Writable } from "node:stream";
 import type { ServerDef } from "../config.ts";
@@ -25,6 +24,7 @@ import {
 } from "./server_state.ts";
 import { formatDuration } from "./duration.ts";
 import { type Instance, startInstance } from "./server_instance.ts";
+import { watchDir } from "./watch_dir.ts";
 import {
   type Decision,
   initialState,
@@ -36,9 +36,6 @@ import {
 
 export { NO_READY_CHECK_GRACE_MS } from "./server_instance.ts";
 export { backoffDelay, QUICK_CRASH_MS } from "./supervisor_machine.ts";
-
-/** How often the change-notice directory is polled besides `fs.watch`. */
-const WATCH_POLL_MS = 400;
 
 /** Options of {@link supervise}. */
 export interface SuperviseOptions {
@@ -349,90 +346,4 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
       }
     });
   }
-}
-
-/**
- * Calls `onChange` when a file in `dir` is created or modified, through
- * `fs.watch` and a light poll (for file systems where watching is not
- * reliable). Returns a function that stops watching.
- *
- * @example
- * ```ts
- * const stop = watchDir("/home/u/.local/state/credkit/changes", () => console.log("changed"));
- * ```
- */
-export function watchDir(dir: string, onChange: () => void): () => void {
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch { /* reported by the poll below as no entries */ }
-  const signature = () => {
-    try {
-      return fs.readdirSync(dir).sort().map((f) => {
-        try {
-          const st = fs.statSync(`${dir}/${f}`);
-          return `${f}:${st.mtimeMs}:${st.size}`;
-        } catch {
-          return f;
-        }
-      }).join("|");
-    } catch {
-      return "";
-    }
-  };
-  let last = signature();
-  let watcher: fs.FSWatcher | undefined;
-  try {
-    watcher = fs.watch(dir, () => {
-      last = signature();
-      onChange();
-    });
-    watcher.on("error", () => {});
-  } catch { /* the poll still works */ }
-  const timer = setInterval(() => {
-    const now = signature();
-    if (now !== last) {
-      last = now;
-      onChange();
-    }
-  }, WATCH_POLL_MS);
-  return () => {
-    clearInterval(timer);
-    try {
-      watcher?.close();
-    } catch { /* already closed */ }
-  };
-}
-
-/**
- * A Writable that appends to a file descriptor synchronously (the log).
- *
- * @example
- * ```ts
- * const log = fdWriter(fs.openSync("server.log", "a"));
- * log.write(new TextEncoder().encode("line\n"));
- * ```
- */
-export function fdWriter(fd: number): Writable & { writeLine(line: string): void } {
-  const write = (bytes: Uint8Array) => {
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-  };
-  const w = {
-    write(chunk: Uint8Array | string): boolean {
-      try {
-        write(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk);
-      } catch { /* the log became unwritable: drop output rather than stop the server */ }
-      return true;
-    },
-    once() {
-      return w;
-    },
-    on() {
-      return w;
-    },
-    writeLine(line: string) {
-      w.write(line.endsWith("\n") ? line : line + "\n");
-    },
-  };
-  return w as unknown as Writable & { writeLine(line: string): void };
 }
