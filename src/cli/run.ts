@@ -29,8 +29,11 @@ function readEnvFile(path: string): Record<string, string> {
 
 /** What `run` will start the child with. */
 export interface RunPlan {
+  /** The child's complete environment. */
   env: Record<string, string>;
+  /** Secret values to mask in its output. */
   secrets: string[];
+  /** The resolved credentials, by service and field. */
   resolved: Record<string, ResolvedService>;
 }
 
@@ -73,41 +76,87 @@ export async function planRun(
   return { env, secrets: secretValues(resolved), resolved };
 }
 
-/** Runs `run`. */
-export async function runRun(ctx: Context, args: ParsedArgs): Promise<number> {
+/** The options of `credkit run`, parsed once. */
+export interface RunOptions {
+  /** The command and its arguments (after `--`). */
+  argv: string[];
+  /** `--only svc,…`: the services whose credentials the child gets (all when empty). */
+  only: string[];
+  /** `--require svc,…`: services whose missing variables fail with exit 3 first. */
+  require: string[];
+  /** How the child's output is relayed: masked, as MCP messages, or inherited. */
+  mode: RunMode;
+  /** `--env-file F`: a .env file read below the real environment. */
+  envFile?: string;
+  /** `--arg-secrets`: fill `{{credkit:VAR}}` placeholders in the arguments. */
+  argSecrets: boolean;
+}
+
+/**
+ * Parses `run`'s arguments; exit 2 when no command is given or when `--mcp`
+ * and `--no-mask` are both given.
+ *
+ * @example
+ * ```ts
+ * parseRunOptions({ values: { mcp: true }, positionals: [], rest: ["node", "server.js"] }).mode; // "mcp"
+ * ```
+ */
+export function parseRunOptions(args: ParsedArgs): RunOptions {
   const argv = args.rest.length ? args.rest : args.positionals;
   if (argv.length === 0) {
     throw usageError("Nothing to run", "give the command after --", "e.g. credkit run -- npm test");
   }
-  if (optBool(args, "mcp") && optBool(args, "no-mask")) {
+  const mcp = optBool(args, "mcp");
+  const noMask = optBool(args, "no-mask");
+  if (mcp && noMask) {
     throw usageError(
       "Conflicting options",
       "--mcp masks JSON-RPC messages; --no-mask turns masking off",
     );
   }
+  return {
+    argv,
+    only: optList(args, "only"),
+    require: optList(args, "require"),
+    mode: noMask ? "inherit" : mcp ? "mcp" : "mask",
+    envFile: optString(args, "env-file"),
+    argSecrets: optBool(args, "arg-secrets"),
+  };
+}
+
+/**
+ * Runs `run`: resolves the credentials, then starts the command and returns
+ * its exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await runRun(ctx, parseRunOptions(args));
+ * ```
+ */
+export async function runRun(ctx: Context, opts: RunOptions): Promise<number> {
   const config = await ctx.config();
-  const only = optList(args, "only");
-  const required = servicesNamed(config, optList(args, "require")).filter(() =>
-    optList(args, "require").length > 0
-  );
-  const services = only.length ? servicesNamed(config, only) : Object.values(config.services);
-  const held = optBool(args, "arg-secrets") ? splitEnvPlaceholders(ctx.env) : undefined;
+  const required = opts.require.length > 0 ? servicesNamed(config, opts.require) : [];
+  const services = opts.only.length
+    ? servicesNamed(config, opts.only)
+    : Object.values(config.services);
+  const held = opts.argSecrets ? splitEnvPlaceholders(ctx.env) : undefined;
   const runCtx = held ? { ...ctx, env: held.env } : ctx;
-  const plan = await planRun(runCtx, services, required, optString(args, "env-file"));
+  const plan = await planRun(runCtx, services, required, opts.envFile);
   const filled = held
-    ? fillArgSecrets(argv.slice(1), toEnvironment(plan.resolved), plan.env, held.env, held.names)
-    : { args: argv.slice(1), env: plan.env };
-  const mode: RunMode = optBool(args, "no-mask")
-    ? "inherit"
-    : optBool(args, "mcp")
-    ? "mcp"
-    : "mask";
+    ? fillArgSecrets(
+      opts.argv.slice(1),
+      toEnvironment(plan.resolved),
+      plan.env,
+      held.env,
+      held.names,
+    )
+    : { args: opts.argv.slice(1), env: plan.env };
   return await runChild({
-    command: argv[0],
+    command: opts.argv[0],
     args: filled.args,
     env: filled.env,
     secrets: plan.secrets,
-    mode,
+    mode: opts.mode,
     cwd: ctx.cwd,
     spawn: ctx.spawn,
   });
@@ -141,5 +190,5 @@ Examples:
     "env-file": { type: "string" },
     "arg-secrets": { type: "boolean" },
   },
-  run: runRun,
+  run: (ctx, args) => runRun(ctx, parseRunOptions(args)),
 };

@@ -6,10 +6,15 @@
  * @module
  */
 
+import { decimalSeconds } from "./duration.ts";
+
 /** One backend's result as JUnit needs it. */
 export interface JunitCase {
+  /** The test case name (the backend). */
   name: string;
+  /** Its result. */
   status: "pass" | "fail" | "skip";
+  /** How long it ran. */
   durationMs: number;
   /** Failure or skip message (one line). */
   message?: string;
@@ -45,8 +50,9 @@ export function xmlEscape(text: string): string {
   return out;
 }
 
+/** JUnit's `time` attribute: seconds with three decimals. */
 function seconds(ms: number): string {
-  return (ms / 1000).toFixed(3);
+  return decimalSeconds(ms, 3);
 }
 
 /**

@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import type { ResolvedService, Source } from "../resolve.ts";
+import { safeName } from "../safe_name.ts";
 
 /** Where a supervised server is in its life. */
 export type ServerPhase = "starting" | "running" | "restarting" | "stopping" | "stopped" | "failed";
@@ -33,6 +34,7 @@ export interface CredentialRecord {
 
 /** The contents of `<stateDir>/servers/<name>.json`. */
 export interface ServerState {
+  /** The server's name in credkit.json. */
   name: string;
   /** Pid of the server process (0 while none is running). */
   pid: number;
@@ -44,9 +46,11 @@ export interface ServerState {
   supervisorStartTime: string | null;
   /** Whether the supervisor runs detached (`server start`) or in the foreground (`server run`). */
   detached: boolean;
+  /** Where the server is: starting, running, restarting, stopped or failed. */
   phase: ServerPhase;
   /** Why the server stopped or failed, when it did (never contains a secret). */
   reason?: string;
+  /** Path of the server's log. */
   logPath: string;
   /** When the supervisor started (ms since the epoch). */
   startedAt: number;
@@ -58,6 +62,7 @@ export interface ServerState {
   restarts: number;
   /** Salt of the fingerprints. */
   salt: string;
+  /** The server's credentials by name, source and fingerprint (never a value). */
   credentials: CredentialRecord[];
 }
 
@@ -74,7 +79,7 @@ export function serverPaths(
   name: string,
 ): { dir: string; state: string; log: string } {
   const dir = join(stateDir, "servers");
-  const safe = name.replace(/[^A-Za-z0-9_.-]/g, "_");
+  const safe = safeName(name);
   return { dir, state: join(dir, `${safe}.json`), log: join(dir, `${safe}.log`) };
 }
 

@@ -1,21 +1,17 @@
 /**
- * The supervisor behind `credkit server`: starts a declared server with its
- * resolved environment in its own process group, masks its output into the
- * log (and the terminal in the foreground), waits for readiness, restarts it
- * on crash with exponential backoff, and, with `watch`, restarts it when one
- * of its credentials changes through credkit.
+ * The supervisor behind `credkit server`: runs a declared server (see
+ * server_instance.ts), feeds what it observes to the state machine of
+ * supervisor_machine.ts (ready, exited, credentials changed, stop requested)
+ * and carries out its decisions: restart on crash with exponential backoff,
+ * restart when a credential changes through credkit (with `watch`), stop.
  *
  * @module
  */
 import type { spawn as nodeSpawn } from "node:child_process";
-import * as fs from "node:fs";
 import process from "node:process";
-import { Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import type { ServerDef } from "../config.ts";
-import { type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
-import { StreamMasker } from "../mask/stream_masker.ts";
-import { launch } from "../process/launch.ts";
-import { closeReadEnd, relay } from "../process/relay.ts";
+import type { ResolvedService } from "../resolve.ts";
 import { forwardSignals, TERMINATION_SIGNALS } from "../process/signals.ts";
 import {
   changedCredentials,
@@ -26,21 +22,26 @@ import {
   type ServerState,
   writeServerState,
 } from "./server_state.ts";
-import { settleWithin } from "./settle.ts";
+import { formatDuration } from "./duration.ts";
+import { type Instance, startInstance } from "./server_instance.ts";
+import { watchDir } from "./watch_dir.ts";
+import {
+  type Decision,
+  initialState,
+  type MachineEvent,
+  type MachineState,
+  QUICK_CRASH_MS,
+  transition,
+} from "./supervisor_machine.ts";
 
-/** A crash within this many ms of starting counts as a quick crash. */
-export const QUICK_CRASH_MS = 10_000;
-/** Without a `ready` check, a server that survives this long counts as ready. */
-export const NO_READY_CHECK_GRACE_MS = 500;
-/** How often the readiness URL is polled. */
-const READY_POLL_MS = 100;
-/** How often the change-notice directory is polled besides `fs.watch`. */
-const WATCH_POLL_MS = 400;
+export { NO_READY_CHECK_GRACE_MS } from "./server_instance.ts";
+export { backoffDelay, QUICK_CRASH_MS } from "./supervisor_machine.ts";
 
 /** Options of {@link supervise}. */
 export interface SuperviseOptions {
   /** The server's name in credkit.json. */
   name: string;
+  /** The server's declaration. */
   def: ServerDef;
   /** Working directory of the server (absolute). */
   cwd: string;
@@ -48,22 +49,27 @@ export interface SuperviseOptions {
   resolve: () => Promise<Record<string, ResolvedService>>;
   /** Environment below the credentials. */
   baseEnv: Record<string, string>;
+  /** Directory of server state files (`<stateDir>/servers`). */
   stateDir: string;
   /** Path of the log (recorded in the state file). */
   logPath: string;
   /** True for the detached supervisor of `server start`. */
   detached: boolean;
-  /** Restart when a credential changes (watches `changesDir`). */
+  /** Restart when a credential changes (watches `changesDir`). @default false */
   watch?: boolean;
   /** Directory of change notices (`<stateDir>/changes`). */
   changesDir?: string;
-  /** Where the server's masked stdout and stderr go. */
+  /** Where the server's masked stdout goes. */
   stdout: Writable;
+  /** Where the server's masked stderr goes. */
   stderr: Writable;
   /** Supervisor messages (one line each, no secrets). */
   log: (line: string) => void;
+  /** Spawn function passed to the launcher. */
   spawn: typeof nodeSpawn;
+  /** Fetch used to poll the readiness URL. */
   fetch: typeof globalThis.fetch;
+  /** Milliseconds since the epoch. @default Date.now */
   clock?: () => number;
   /**
    * End the supervisor (exit 1) when the server exits or is not ready in time
@@ -71,35 +77,17 @@ export interface SuperviseOptions {
    * (crashes before readiness are restarted like any other).
    */
   failBeforeReady?: boolean;
-  /** See {@link QUICK_CRASH_MS}. */
+  /** See {@link QUICK_CRASH_MS}. @default QUICK_CRASH_MS */
   quickCrashMs?: number;
 }
 
+/** What ended one run of the server, as {@link supervise} observed it. */
 type Outcome =
-  | { kind: "exit"; code: number; signal: string | null; ranMs: number }
-  | { kind: "stop" }
-  | { kind: "changed"; names: string[]; resolved: Record<string, ResolvedService> }
-  | { kind: "not_ready" };
+  | { kind: "event"; event: MachineEvent }
+  | { kind: "changed"; names: string[]; resolved: Record<string, ResolvedService> };
 
-function describeExit(code: number, signal: string | null): string {
-  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
-}
-
-function seconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
-}
-
-/**
- * The delay before the `n`-th consecutive quick restart (1-based):
- * `backoffMs * 2^(n-1)`, capped at `maxBackoffMs`.
- *
- * @example
- * ```ts
- * backoffDelay(3, { backoffMs: 500, maxBackoffMs: 30000, maxRestarts: 5 }); // 2000
- * ```
- */
-export function backoffDelay(n: number, policy: ServerDef["restart"]): number {
-  return Math.min(policy.backoffMs * 2 ** Math.max(0, n - 1), policy.maxBackoffMs);
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0];
 }
 
 /**
@@ -120,7 +108,13 @@ export function backoffDelay(n: number, policy: ServerDef["restart"]): number {
 export async function supervise(opts: SuperviseOptions): Promise<number> {
   const { name, def } = opts;
   const clock = opts.clock ?? Date.now;
-  const quickMs = opts.quickCrashMs ?? QUICK_CRASH_MS;
+  const policy = {
+    name,
+    command: def.command,
+    restart: def.restart,
+    quickCrashMs: opts.quickCrashMs ?? QUICK_CRASH_MS,
+    failBeforeReady: opts.failBeforeReady ?? false,
+  };
   const salt = newSalt();
   const state: ServerState = {
     name,
@@ -146,6 +140,45 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   };
   save();
 
+  let machine: MachineState = initialState();
+  /** Feeds one event to the machine and returns its decision (nothing done yet). */
+  const decide = (event: MachineEvent): Decision => {
+    const d = transition(machine, event, policy);
+    machine = d.state;
+    return d;
+  };
+  const logDecision = (d: Decision) => {
+    for (const line of d.log) opts.log(line);
+  };
+  /** Records a decision in the state file. */
+  const record = (d: Decision) => {
+    state.restarts = machine.restarts;
+    if (d.exitCode !== undefined) {
+      state.phase = machine.phase === "failed" ? "failed" : "stopped";
+      state.reason = machine.reason;
+      state.pid = 0;
+      state.startTime = null;
+      save();
+    } else if (machine.phase === "backoff" || machine.phase === "restarting") {
+      state.phase = "restarting";
+      if (machine.phase === "backoff") {
+        state.pid = 0;
+        state.startTime = null;
+        state.reason = machine.reason;
+      }
+      save();
+    }
+  };
+  /** Carries out a decision: logs, stops the running server if asked, records it. */
+  const act = async (d: Decision, instance?: Instance): Promise<Decision> => {
+    if (d.exitCode === undefined) logDecision(d);
+    if (d.stopServer && instance) await instance.stop(def.stopTimeoutMs);
+    record(d);
+    if (d.exitCode !== undefined) logDecision(d);
+    return d;
+  };
+  const step = (event: MachineEvent): Promise<Decision> => act(decide(event));
+
   // Wake-ups: a stop request, a credential change.
   let stopRequested = false;
   const listeners = new Set<() => void>();
@@ -170,7 +203,12 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
     resolved = await opts.resolve();
   } catch (err) {
     stopForwarding();
-    return finish("failed", `cannot resolve credentials: ${firstLine(err)}`, 1);
+    const reason = `cannot resolve credentials: ${firstLine(err)}`;
+    state.phase = "failed";
+    state.reason = reason;
+    save();
+    opts.log(`credkit: server ${name} failed: ${reason}`);
+    return 1;
   }
   let records: CredentialRecord[] = credentialRecords(resolved, salt);
 
@@ -208,96 +246,47 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
     ? watchDir(opts.changesDir, () => void check())
     : () => {};
 
-  let quickCrashes = 0;
-  let everReady = false;
   try {
     for (;;) {
-      if (stopRequested) return finish("stopped", "stopped on request", 0);
+      if (stopRequested) return (await step({ type: "stop_requested" })).exitCode!;
       pendingChange = undefined;
-      const instance = await startInstance(opts, resolved, state, save, liveGroups, () => {
-        if (!everReady) opts.log(`credkit: server ${name} is ready (pid ${state.pid})`);
-        everReady = true;
+      const instance = await startInstance(opts, resolved, state, save, liveGroups, {
+        spawned: (at) => void step({ type: "spawned", at }),
+        ready: () => void step({ type: "ready", pid: state.pid }),
       });
       if (typeof instance === "number") {
-        return finish("failed", `cannot start ${def.command}`, instance);
+        return (await step({ type: "spawn_failed", code: instance })).exitCode!;
       }
       records = credentialRecords(resolved, salt);
       state.credentials = records;
       save();
 
       const outcome = await waitOutcome(instance);
-      if (outcome.kind === "stop") {
-        await instance.stop(def.stopTimeoutMs);
-        return finish("stopped", "stopped on request", 0);
-      }
+      const decision = await act(
+        decide(
+          outcome.kind === "changed"
+            ? { type: "credentials_changed", names: outcome.names }
+            : outcome.event,
+        ),
+        instance,
+      );
+      if (decision.exitCode !== undefined) return decision.exitCode;
       if (outcome.kind === "changed") {
-        opts.log(`credkit: server ${name}: ${outcome.names.join(", ")} changed; restarting`);
-        await instance.stop(def.stopTimeoutMs);
         resolved = outcome.resolved;
-        state.restarts++;
-        quickCrashes = 0;
-        state.phase = "restarting";
-        save();
         continue;
       }
-      if (outcome.kind === "not_ready") {
-        await instance.stop(def.stopTimeoutMs);
-        return finish("failed", `not ready after ${seconds(def.ready?.timeoutMs ?? 0)}`, 1);
+      if (decision.waitMs !== undefined) {
+        await sleepUnlessStopped(decision.waitMs);
+        if (stopRequested) return (await step({ type: "stop_requested" })).exitCode!;
+        await step({ type: "backoff_elapsed" });
+        try {
+          resolved = await opts.resolve();
+        } catch { /* keep the previous credentials */ }
       }
-      const code = await onExit(outcome);
-      if (code !== undefined) return code;
     }
   } finally {
     stopWatching();
     stopForwarding();
-  }
-
-  /** Handles a server exit; returns the supervisor's exit code when it ends. */
-  async function onExit(outcome: Extract<Outcome, { kind: "exit" }>): Promise<number | undefined> {
-    const how = describeExit(outcome.code, outcome.signal);
-    state.pid = 0;
-    state.startTime = null;
-    if (outcome.code === 0 && !outcome.signal) {
-      return finish("stopped", "the server exited with code 0", 0);
-    }
-    if (opts.failBeforeReady && !everReady) {
-      return finish("failed", `the server ${how} before it was ready`, 1);
-    }
-    quickCrashes = outcome.ranMs < quickMs ? quickCrashes + 1 : 1;
-    const policy = def.restart;
-    if (quickCrashes > policy.maxRestarts) {
-      const reason = policy.maxRestarts === 0
-        ? `the server ${how} and the restart policy allows no restarts`
-        : `gave up after ${policy.maxRestarts} restart${policy.maxRestarts === 1 ? "" : "s"}: ` +
-          `the server crashed ${quickCrashes} times in a row, each within ${seconds(quickMs)} ` +
-          `of starting (last: ${how})`;
-      return finish("failed", reason, 1);
-    }
-    const delay = backoffDelay(quickCrashes, policy);
-    opts.log(
-      `credkit: server ${name} ${how} after ${seconds(outcome.ranMs)}; ` +
-        `restarting in ${delay} ms (restart ${quickCrashes} of ${policy.maxRestarts})`,
-    );
-    state.phase = "restarting";
-    state.reason = `${how}; restarting`;
-    save();
-    await sleepUnlessStopped(delay);
-    if (stopRequested) return finish("stopped", "stopped on request", 0);
-    state.restarts++;
-    try {
-      resolved = await opts.resolve();
-    } catch { /* keep the previous credentials */ }
-    return undefined;
-  }
-
-  function finish(phase: "stopped" | "failed", reason: string, code: number): number {
-    state.phase = phase;
-    state.reason = reason;
-    state.pid = 0;
-    state.startTime = null;
-    save();
-    opts.log(`credkit: server ${name} ${phase === "failed" ? "failed" : "stopped"}: ${reason}`);
-    return code;
   }
 
   function sleepUnlessStopped(ms: number): Promise<void> {
@@ -315,6 +304,7 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
     });
   }
 
+  /** Waits for what ends this run: an exit, a stop request, a change, a readiness timeout. */
   function waitOutcome(instance: Instance): Promise<Outcome> {
     return new Promise((resolveOutcome) => {
       let done = false;
@@ -327,7 +317,7 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
         resolveOutcome(o);
       };
       const listener = () => {
-        if (stopRequested) return settle({ kind: "stop" });
+        if (stopRequested) return settle({ kind: "event", event: { type: "stop_requested" } });
         if (pendingChange) {
           const change = pendingChange;
           pendingChange = undefined;
@@ -338,246 +328,22 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
       listener();
       if (done) return;
       instance.exited.then((e) =>
-        settle({ kind: "exit", ...e, ranMs: clock() - state.serverStartedAt })
+        settle({ kind: "event", event: { type: "exited", ...e, at: clock() } })
       );
       const timeout = def.ready?.timeoutMs;
       if (timeout !== undefined && (def.ready?.url || def.ready?.logLine)) {
         timer = setTimeout(() => {
           if (instance.wasReady()) return;
-          if (opts.failBeforeReady && !everReady) return settle({ kind: "not_ready" });
-          opts.log(`credkit: server ${name} is not ready after ${seconds(timeout)}; still waiting`);
+          if (policy.failBeforeReady && !machine.everReady) {
+            return settle({ kind: "event", event: { type: "not_ready", timeoutMs: timeout } });
+          }
+          opts.log(
+            `credkit: server ${name} is not ready after ${
+              formatDuration(timeout, "message")
+            }; still waiting`,
+          );
         }, timeout);
       }
     });
   }
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0];
-}
-
-/** A running server process. */
-interface Instance {
-  exited: Promise<{ code: number; signal: string | null }>;
-  wasReady(): boolean;
-  stop(timeoutMs: number): Promise<void>;
-}
-
-/** Spawns the server once; returns an exit code when it cannot be started. */
-async function startInstance(
-  opts: SuperviseOptions,
-  resolved: Record<string, ResolvedService>,
-  state: ServerState,
-  save: () => void,
-  liveGroups: Set<number>,
-  onReady: () => void,
-): Promise<Instance | number> {
-  const { def } = opts;
-  const clock = opts.clock ?? Date.now;
-  const secrets = secretValues(resolved);
-  const child = await launch({
-    command: def.command,
-    args: def.args,
-    env: { ...opts.baseEnv, ...toEnvironment(resolved) },
-    cwd: opts.cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-    spawn: opts.spawn,
-  });
-  if (!child.ok) {
-    opts.log(`credkit: cannot run ${def.command}: ${child.why}`);
-    return child.code;
-  }
-  const exited = child.exited;
-  const pid = child.pid;
-  liveGroups.add(pid);
-  exited.then(() => liveGroups.delete(pid));
-  state.pid = pid;
-  state.startTime = processStartTime(pid);
-  state.serverStartedAt = clock();
-  state.phase = "starting";
-  delete state.reason;
-  save();
-
-  let isReady = false;
-  let alive = true;
-  exited.then(() => (alive = false));
-  const becomeReady = () => {
-    if (isReady || !alive) return;
-    isReady = true;
-    state.phase = "running";
-    state.readyAt = clock();
-    save();
-    onReady();
-  };
-
-  // Output: masked, to the sinks; log-line readiness is checked on masked text.
-  const logLine = def.ready?.logLine;
-  let tail = "";
-  const decoder = new TextDecoder();
-  const seeLine = (bytes: Uint8Array) => {
-    if (!logLine || isReady) return;
-    tail += decoder.decode(bytes, { stream: true });
-    if (tail.includes(logLine)) becomeReady();
-    else if (tail.length > logLine.length * 2 + 4096) tail = tail.slice(-logLine.length);
-  };
-  const relays = Promise.all([
-    relay(
-      child.stdout!,
-      new StreamMasker(secrets),
-      observed(opts.stdout, seeLine),
-      exited,
-      closeReadEnd,
-    ),
-    relay(
-      child.stderr!,
-      new StreamMasker(secrets),
-      observed(opts.stderr, seeLine),
-      exited,
-      closeReadEnd,
-    ),
-  ]);
-
-  if (def.ready?.url) {
-    const url = def.ready.url;
-    (async () => {
-      while (alive && !isReady) {
-        try {
-          // No keep-alive and no pending timer: neither may hold the process open later.
-          const abort = new AbortController();
-          const timer = setTimeout(() => abort.abort(), 1000);
-          try {
-            const res = await opts.fetch(url, {
-              signal: abort.signal,
-              headers: { connection: "close" },
-            });
-            await res.body?.cancel().catch(() => {});
-            if (res.ok) becomeReady();
-          } finally {
-            clearTimeout(timer);
-          }
-        } catch { /* not listening yet */ }
-        if (!isReady && alive) await new Promise((r) => setTimeout(r, READY_POLL_MS));
-      }
-    })();
-  } else if (!logLine) {
-    const t = setTimeout(becomeReady, NO_READY_CHECK_GRACE_MS);
-    exited.then(() => clearTimeout(t));
-  }
-
-  return {
-    exited: exited.then(async (e) => {
-      await settleWithin(relays, 1000);
-      return e;
-    }),
-    wasReady: () => isReady,
-    async stop(timeoutMs: number) {
-      await child.stop(timeoutMs);
-      await settleWithin(relays, 1000);
-    },
-  };
-}
-
-/**
- * A Writable in front of `dst` that calls `onBytes` after each chunk was
- * handed to `dst` (so the log shows a line before "is ready"), keeps `dst`'s
- * backpressure, and never fails: a broken terminal must not stop the server.
- */
-function observed(dst: Writable, onBytes: (b: Uint8Array) => void): Writable {
-  return new Writable({
-    write(bytes: Uint8Array, _enc, callback) {
-      let more = true;
-      try {
-        more = dst.write(bytes);
-      } catch { /* a broken terminal must not stop the server */ }
-      onBytes(bytes);
-      if (more) callback();
-      else dst.once("drain", () => callback());
-    },
-  });
-}
-
-/**
- * Calls `onChange` when a file in `dir` is created or modified, through
- * `fs.watch` and a light poll (for file systems where watching is not
- * reliable). Returns a function that stops watching.
- *
- * @example
- * ```ts
- * const stop = watchDir("/home/u/.local/state/credkit/changes", () => console.log("changed"));
- * ```
- */
-export function watchDir(dir: string, onChange: () => void): () => void {
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch { /* reported by the poll below as no entries */ }
-  const signature = () => {
-    try {
-      return fs.readdirSync(dir).sort().map((f) => {
-        try {
-          const st = fs.statSync(`${dir}/${f}`);
-          return `${f}:${st.mtimeMs}:${st.size}`;
-        } catch {
-          return f;
-        }
-      }).join("|");
-    } catch {
-      return "";
-    }
-  };
-  let last = signature();
-  let watcher: fs.FSWatcher | undefined;
-  try {
-    watcher = fs.watch(dir, () => {
-      last = signature();
-      onChange();
-    });
-    watcher.on("error", () => {});
-  } catch { /* the poll still works */ }
-  const timer = setInterval(() => {
-    const now = signature();
-    if (now !== last) {
-      last = now;
-      onChange();
-    }
-  }, WATCH_POLL_MS);
-  return () => {
-    clearInterval(timer);
-    try {
-      watcher?.close();
-    } catch { /* already closed */ }
-  };
-}
-
-/**
- * A Writable that appends to a file descriptor synchronously (the log).
- *
- * @example
- * ```ts
- * const log = fdWriter(fs.openSync("server.log", "a"));
- * log.write(new TextEncoder().encode("line\n"));
- * ```
- */
-export function fdWriter(fd: number): Writable & { writeLine(line: string): void } {
-  const write = (bytes: Uint8Array) => {
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-  };
-  const w = {
-    write(chunk: Uint8Array | string): boolean {
-      try {
-        write(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk);
-      } catch { /* the log became unwritable: drop output rather than stop the server */ }
-      return true;
-    },
-    once() {
-      return w;
-    },
-    on() {
-      return w;
-    },
-    writeLine(line: string) {
-      w.write(line.endsWith("\n") ? line : line + "\n");
-    },
-  };
-  return w as unknown as Writable & { writeLine(line: string): void };
 }
