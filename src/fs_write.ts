@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
-import { isAlive } from "./process_signals.ts";
+import { isAlive } from "./process/group.ts";
 
 /** Options for {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {

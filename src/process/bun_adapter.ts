@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { ChildProcess } from "node:child_process";
-import { runtimeName } from "../runtime.ts";
+import { runtimeName } from "../runtime/name.ts";
 
 interface BunSubprocess {
   pid: number;

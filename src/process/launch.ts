@@ -14,8 +14,8 @@ import type { ChildProcess, spawn as nodeSpawn } from "node:child_process";
 import * as fs from "node:fs";
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
-import { signalGroup } from "../process_signals.ts";
-import { defaultSpawn } from "../runtime.ts";
+import { signalGroup } from "./group.ts";
+import { defaultSpawn } from "../runtime/spawn.ts";
 import { inheritSpawn } from "./bun_adapter.ts";
 import { resolveCommand, type StartFailure, unresolvedFailure } from "./resolve_command.ts";
 

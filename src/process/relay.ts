@@ -7,7 +7,7 @@
  * @module
  */
 import type { Readable, Writable } from "node:stream";
-import { signalGroup } from "../process_signals.ts";
+import { signalGroup } from "./group.ts";
 import { pipesAreSocketPairs } from "./bun_adapter.ts";
 
 /**

@@ -11,7 +11,7 @@
  */
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
-import { signalGroup } from "../process_signals.ts";
+import { signalGroup } from "./group.ts";
 import type { spawn as nodeSpawn } from "node:child_process";
 import { launch } from "./launch.ts";
 import { brokenPipePolicy, relay } from "./relay.ts";

@@ -21,7 +21,7 @@
 import * as fs from "node:fs";
 import { constants as osConstants } from "node:os";
 import process from "node:process";
-import { signalGroup } from "../process_signals.ts";
+import { signalGroup } from "./group.ts";
 
 /** Signals that ask credkit to end: SIGINT, SIGTERM, SIGHUP. */
 export const TERMINATION_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import process from "node:process";
 import { CredkitError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
-import { isAlive } from "../process_signals.ts";
+import { isAlive } from "../process/group.ts";
 
 /** Options for {@link withFileLock}. */
 export interface LockOptions {

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import process from "node:process";
 import { CredkitError } from "../errors.ts";
 import { missingVariables, type ResolvedService, secretValues } from "../resolve.ts";
-import { selfCommand } from "../runtime.ts";
+import { selfCommand } from "../runtime/self_command.ts";
 import { launch, type Launched } from "../process/launch.ts";
 import { onTerminationSignals } from "../process/signals.ts";
 import { maskString } from "../mask/policy.ts";

@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import type { Context } from "../../cli/context.ts";
 import { usageError } from "../../errors.ts";
 import { userConfigFile } from "../../paths.ts";
-import { isCompiled } from "../../runtime.ts";
+import { isCompiled } from "../../runtime/compiled.ts";
 import { maskString } from "../../mask/policy.ts";
 import { restoreBackup } from "./backup.ts";
 import {
