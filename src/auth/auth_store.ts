@@ -34,6 +34,11 @@ export interface TokenSet {
   tokenType?: string;
   /** The signed-in account (e-mail, user name), if known. */
   account?: string;
+  /**
+   * Other fields kept in the same entry and carried over by refreshes (an MCP
+   * server's client registration, its token endpoint, its resource).
+   */
+  extra?: Fields;
 }
 
 /** What a refresher receives. */
@@ -48,6 +53,8 @@ export interface RefreshRequest {
   clock: () => number;
   /** Reads a service field (e.g. supabase `url`, `anon_key`). */
   resolveField: (service: string, field: string) => Promise<string | undefined>;
+  /** The entry's other fields ({@link TokenSet.extra}). */
+  extra?: Fields;
 }
 
 /**
@@ -85,6 +92,13 @@ export interface AuthStoreOptions {
   resolveField?: (service: string, field: string) => Promise<string | undefined>;
   /** Refresh this many seconds before expiry unless the service says otherwise (default 60). */
   refreshMarginSeconds?: number;
+  /**
+   * Refresh relative to each token's own lifetime: when this share of the
+   * lifetime is left (e.g. 0.2: at 80%), if that comes later than the margin.
+   * For short-lived tokens (an MCP server's 5-minute tokens), where a fixed
+   * margin would refresh on every call. Default: off.
+   */
+  refreshAtLifetimeLeft?: number;
   /** After a failed refresh, keep serving a still-valid token this long before retrying (default 30 s). */
   retryDelaySeconds?: number;
   /** How long to wait for another process's refresh (default 60000 ms). */
@@ -110,16 +124,37 @@ export interface TokenMetadata {
 export interface GetTokenOptions {
   /** A scope the token must carry. */
   scope?: string;
+  /**
+   * An access token the server has just rejected (HTTP 401): when the store
+   * still holds it, it is refreshed now whatever its expiry says; when
+   * another process has already replaced it, the replacement is returned.
+   */
+  rejected?: string;
+  /** Read the store again instead of the in-memory cache. */
+  reload?: boolean;
 }
 
 interface TokenRecord {
   accessToken: string;
   refreshToken?: string;
   expiresAt?: number;
+  /** When the token was issued, epoch seconds (gives its lifetime). */
+  issuedAt?: number;
   scopes: string[];
   tokenType: string;
   account?: string;
+  extra: Fields;
 }
+
+const TOKEN_FIELDS = new Set([
+  "access_token",
+  "refresh_token",
+  "expires_at",
+  "issued_at",
+  "scopes",
+  "token_type",
+  "account",
+]);
 
 /**
  * Parses a stored token entry; `undefined` when it has no access token.
@@ -131,23 +166,31 @@ interface TokenRecord {
  */
 export function parseTokenFields(fields: Fields | undefined): TokenRecord | undefined {
   if (!fields?.access_token) return undefined;
-  const expires = fields.expires_at !== undefined && fields.expires_at !== ""
-    ? Number(fields.expires_at)
-    : undefined;
+  const num = (v: string | undefined) => {
+    const n = v !== undefined && v !== "" ? Number(v) : undefined;
+    return n !== undefined && Number.isFinite(n) ? n : undefined;
+  };
+  const extra: Fields = {};
+  for (const [k, v] of Object.entries(fields)) if (!TOKEN_FIELDS.has(k)) extra[k] = v;
   return {
     accessToken: fields.access_token,
     refreshToken: fields.refresh_token || undefined,
-    expiresAt: expires !== undefined && Number.isFinite(expires) ? expires : undefined,
+    expiresAt: num(fields.expires_at),
+    issuedAt: num(fields.issued_at),
     scopes: splitScopes(fields.scopes),
     tokenType: fields.token_type || "bearer",
     account: fields.account || undefined,
+    extra,
   };
 }
 
 function toFields(r: TokenRecord): Fields {
-  const f: Fields = { access_token: r.accessToken, token_type: r.tokenType };
+  const f: Fields = { ...r.extra, access_token: r.accessToken, token_type: r.tokenType };
   if (r.refreshToken) f.refresh_token = r.refreshToken;
   if (r.expiresAt !== undefined) f.expires_at = String(Math.floor(r.expiresAt));
+  if (r.issuedAt !== undefined && r.expiresAt !== undefined) {
+    f.issued_at = String(Math.floor(r.issuedAt));
+  }
   if (r.scopes.length) f.scopes = r.scopes.join(" ");
   if (r.account) f.account = r.account;
   return f;
@@ -182,6 +225,7 @@ export class AuthStore {
   readonly #lockDir: string;
   readonly #resolveField: (service: string, field: string) => Promise<string | undefined>;
   readonly #margin: number;
+  readonly #lifetimeLeft: number | undefined;
   readonly #retryDelay: number;
   readonly #lockTimeoutMs: number;
   readonly #cache = new Map<string, TokenRecord>();
@@ -198,6 +242,7 @@ export class AuthStore {
     this.#lockDir = options.lockDir;
     this.#resolveField = options.resolveField ?? (() => Promise.resolve(undefined));
     this.#margin = options.refreshMarginSeconds ?? 60;
+    this.#lifetimeLeft = options.refreshAtLifetimeLeft;
     this.#retryDelay = options.retryDelaySeconds ?? 30;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 60000;
   }
@@ -222,9 +267,11 @@ export class AuthStore {
       accessToken: token.accessToken,
       refreshToken: token.refreshToken || undefined,
       expiresAt: this.#expiresAt(token),
+      issuedAt: Math.floor(this.#clock() / 1000),
       scopes: splitScopes(token.scopes),
       tokenType: (token.tokenType || "bearer").toLowerCase(),
       account: token.account || undefined,
+      extra: { ...token.extra },
     };
     await this.#locked(service, async () => {
       await this.#backend.set(service, toFields(record));
@@ -245,19 +292,26 @@ export class AuthStore {
    * ```
    */
   async getToken(service: string, options: GetTokenOptions = {}): Promise<string> {
-    let record = this.#cache.get(service);
+    let record = options.reload ? undefined : this.#cache.get(service);
     // A sign-in in another process may have added the scope: look again before failing.
     if (record && options.scope && !record.scopes.includes(options.scope)) record = undefined;
+    if (record && options.rejected === record.accessToken) record = undefined;
     record ??= await this.#load(service);
     if (!record) throw new AuthenticationRequired(service, "no token");
     this.#checkScope(service, record, options.scope);
-    if (!(await this.#needsRefresh(service, record))) return record.accessToken;
-    if (this.#isValid(record) && this.#clock() < (this.#retryNotBefore.get(service) ?? 0)) {
+    const force = options.rejected !== undefined && options.rejected === record.accessToken;
+    if (!force && !(await this.#needsRefresh(service, record))) return record.accessToken;
+    if (
+      !force && this.#isValid(record) &&
+      this.#clock() < (this.#retryNotBefore.get(service) ?? 0)
+    ) {
       return record.accessToken;
     }
     let pending = this.#inflight.get(service);
     if (!pending) {
-      pending = this.#refreshLocked(service, record).finally(() => this.#inflight.delete(service));
+      pending = this.#refreshLocked(service, record, force).finally(() =>
+        this.#inflight.delete(service)
+      );
       this.#inflight.set(service, pending);
     }
     record = await pending;
@@ -368,7 +422,13 @@ export class AuthStore {
     const now = this.#clock() / 1000;
     if (now >= record.expiresAt) return true;
     const def = await this.#serviceDef(service);
-    const margin = def?.auth?.refreshMarginSeconds ?? this.#margin;
+    let margin = def?.auth?.refreshMarginSeconds ?? this.#margin;
+    // Relative to the token's own lifetime, not a fixed margin that could
+    // exceed the lifetime itself.
+    const left = this.#lifetimeLeft;
+    if (left !== undefined && record.issuedAt !== undefined && record.expiresAt > record.issuedAt) {
+      margin = Math.min(margin, (record.expiresAt - record.issuedAt) * left);
+    }
     return now >= record.expiresAt - margin;
   }
 
@@ -391,7 +451,7 @@ export class AuthStore {
   }
 
   /** Refreshes under the cross-process lock, after re-reading the entry. */
-  #refreshLocked(service: string, seen: TokenRecord): Promise<TokenRecord> {
+  #refreshLocked(service: string, seen: TokenRecord, force = false): Promise<TokenRecord> {
     return this.#locked(service, async () => {
       const current = parseTokenFields(await this.#backend.get(service));
       if (!current) {
@@ -400,7 +460,8 @@ export class AuthStore {
       }
       // Another process (or a sign-in) replaced the token since we read it.
       const replaced = current.accessToken !== seen.accessToken;
-      if (this.#isValid(current) && (replaced || !(await this.#needsRefresh(service, current)))) {
+      const due = force || await this.#needsRefresh(service, current);
+      if (this.#isValid(current) && (replaced || !due)) {
         this.#cache.set(service, current);
         return current;
       }
@@ -429,13 +490,11 @@ export class AuthStore {
           fetch: this.#fetch,
           clock: this.#clock,
           resolveField: this.#resolveField,
+          extra: { ...current.extra },
         });
       } catch (err) {
         if (err instanceof AuthenticationRequired) {
-          await this.#backend.remove(service);
-          this.#cache.delete(service);
-          this.#retryNotBefore.delete(service);
-          throw err;
+          return await this.#afterRejectedRefresh(service, current, err);
         }
         if (this.#isValid(current)) {
           const wait = err instanceof RefreshError && err.retryAfterSeconds !== undefined
@@ -455,9 +514,11 @@ export class AuthStore {
         accessToken: result.accessToken,
         refreshToken: result.refreshToken || current.refreshToken,
         expiresAt: this.#expiresAt(result),
+        issuedAt: Math.floor(this.#clock() / 1000),
         scopes: result.scopes?.length ? splitScopes(result.scopes) : current.scopes,
         tokenType: (result.tokenType || current.tokenType).toLowerCase(),
         account: result.account || current.account,
+        extra: { ...current.extra, ...result.extra },
       };
       // The rotated refresh token must be stored before the new access token is used.
       await this.#backend.set(service, toFields(next));
@@ -465,6 +526,32 @@ export class AuthStore {
       this.#retryNotBefore.delete(service);
       return next;
     });
+  }
+
+  /**
+   * The refresh token we presented was rejected. Re-read the entry first: a
+   * sibling that does not share our lock (another state directory on the same
+   * keychain, a sign-in) may have rotated it meanwhile, and its tokens must
+   * survive. Only an entry still holding the rejected refresh token is cleared.
+   */
+  async #afterRejectedRefresh(
+    service: string,
+    presented: TokenRecord,
+    err: AuthenticationRequired,
+  ): Promise<TokenRecord> {
+    const now = parseTokenFields(await this.#backend.get(service));
+    this.#retryNotBefore.delete(service);
+    if (
+      now && (now.refreshToken !== presented.refreshToken ||
+        now.accessToken !== presented.accessToken)
+    ) {
+      this.#cache.set(service, now);
+      if (this.#isValid(now)) return now;
+      throw err;
+    }
+    if (now) await this.#backend.remove(service);
+    this.#cache.delete(service);
+    throw err;
   }
 }
 

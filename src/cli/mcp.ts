@@ -12,7 +12,7 @@ import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { usageError } from "../errors.ts";
 import { createMcpGateway } from "../executor/mcp_gateway.ts";
-import { optBool, optString, printJson } from "./common.ts";
+import { optBool, optString, optStrings, printJson } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 import {
   credkitConfigFor,
@@ -156,6 +156,26 @@ async function importConfig(ctx: Context, args: ParsedArgs): Promise<number> {
   return 0;
 }
 
+async function connectRemote(ctx: Context, args: ParsedArgs): Promise<number> {
+  const url = args.positionals[1];
+  if (!url || args.positionals.length > 2) {
+    throw usageError(
+      "Cannot run mcp connect",
+      url ? "more than one URL given" : "no URL given",
+      "use: credkit mcp connect https://mcp.example.com/mcp",
+    );
+  }
+  const { runConnect } = await import("../mcp/connect/connect.ts");
+  return await runConnect(ctx, {
+    url,
+    headers: optStrings(args, "header"),
+    service: optString(args, "service"),
+    scopes: optStrings(args, "scope").flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
+    clientId: optString(args, "client-id"),
+    noBrowser: optBool(args, "no-browser"),
+  });
+}
+
 /**
  * The `mcp` command.
  *
@@ -167,10 +187,12 @@ async function importConfig(ctx: Context, args: ParsedArgs): Promise<number> {
 export const mcpCommand: Command & { subcommands: string[] } = {
   name: "mcp",
   summary: "serve the tools as an MCP server; import secrets from MCP client configs",
-  subcommands: ["serve", "import"],
+  subcommands: ["serve", "import", "connect"],
   usage: `Usage:
   credkit mcp serve [--tools-dir D]
   credkit mcp import [FILE] [--dry-run] [--bin PATH] [--json]
+  credkit mcp connect URL [--header 'Name: value']... [--service NAME] [--scope S]...
+                      [--client-id ID] [--no-browser]
 
 serve   An MCP stdio server: every manifest under .credkit/tools/ is a tool; calls carry
         the user's credentials, results never do. Only protocol goes to stdout.
@@ -186,22 +208,41 @@ import  Moves the secrets in the "env" of each server of an MCP client configura
   --bin PATH  credkit command written into the configuration (default: this binary
               when compiled, else credkit from PATH)
 
+connect A stdio MCP server relaying to the remote MCP server at URL (Streamable HTTP,
+        else HTTP+SSE). On 401 credkit signs in (OAuth 2.1: discovery, dynamic
+        registration, PKCE, loopback redirect on 127.0.0.1) by opening $BROWSER (else
+        the platform opener; the URL is always printed on stderr) and keeps the tokens
+        in the store under --service (default mcp-<host>); concurrent connects share
+        one sign-in and one refresh. \${VAR} in --header values and URL query values is
+        filled from credkit's credentials. Nothing the client receives holds a token.
+  --header 'Name: value'  sent with every request (e.g. 'Authorization: Bearer \${GITHUB_TOKEN}')
+  --scope S       scope to ask for (repeatable); --client-id ID: a pre-registered client
+  --no-browser    print the sign-in URL only
+
 Examples:
   claude mcp add credkit -- credkit mcp serve
+  claude mcp add linear -- credkit mcp connect https://mcp.linear.app/mcp
+  credkit mcp connect https://api.githubcopilot.com/mcp/ --header 'Authorization: Bearer \${GITHUB_TOKEN}'
   credkit mcp import ~/Library/Application\\ Support/Claude/claude_desktop_config.json --dry-run`,
   options: {
     "tools-dir": { type: "string" },
     "dry-run": { type: "boolean" },
     bin: { type: "string" },
+    header: { type: "string", multiple: true },
+    service: { type: "string" },
+    scope: { type: "string", multiple: true },
+    "client-id": { type: "string" },
+    "no-browser": { type: "boolean" },
   },
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const sub = args.positionals[0];
     if (sub === "serve") return await serveMcp(ctx, { toolsDir: optString(args, "tools-dir") });
     if (sub === "import") return await importConfig(ctx, args);
+    if (sub === "connect") return await connectRemote(ctx, args);
     throw usageError(
       "Cannot run mcp",
       sub ? `unknown subcommand "${sub}"` : "no subcommand given",
-      "use: credkit mcp serve | credkit mcp import [FILE]",
+      "use: credkit mcp serve | credkit mcp import [FILE] | credkit mcp connect URL",
     );
   },
 };
