@@ -267,7 +267,7 @@ export class AuthStore {
       accessToken: token.accessToken,
       refreshToken: token.refreshToken || undefined,
       expiresAt: this.#expiresAt(token),
-      issuedAt: Math.floor(this.#clock() / 1000),
+      issuedAt: this.#issuedNow(),
       scopes: splitScopes(token.scopes),
       tokenType: (token.tokenType || "bearer").toLowerCase(),
       account: token.account || undefined,
@@ -383,6 +383,11 @@ export class AuthStore {
    */
   async listServices(): Promise<string[]> {
     return (await this.#backend.list()).sort();
+  }
+
+  /** Issue time to record: only when refreshes are relative to the lifetime. */
+  #issuedNow(): number | undefined {
+    return this.#lifetimeLeft === undefined ? undefined : Math.floor(this.#clock() / 1000);
   }
 
   #expiresAt(token: TokenSet): number | undefined {
@@ -514,7 +519,7 @@ export class AuthStore {
         accessToken: result.accessToken,
         refreshToken: result.refreshToken || current.refreshToken,
         expiresAt: this.#expiresAt(result),
-        issuedAt: Math.floor(this.#clock() / 1000),
+        issuedAt: this.#issuedNow(),
         scopes: result.scopes?.length ? splitScopes(result.scopes) : current.scopes,
         tokenType: (result.tokenType || current.tokenType).toLowerCase(),
         account: result.account || current.account,
