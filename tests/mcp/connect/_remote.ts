@@ -148,14 +148,31 @@ export function credkitCommand(): { command: string; args: string[] } {
  * await c.client.listTools();
  * ```
  */
-export async function connectClient(
+export function connectClient(
   args: string[],
   env: Record<string, string>,
 ): Promise<LocalClient> {
   const { command, args: prefix } = credkitCommand();
+  return connectCommand(command, [...prefix, ...args], env);
+}
+
+/**
+ * Starts a local client (with the roots capability) over stdio to any
+ * command (credkit, or a peer such as mcp-remote in the benchmark).
+ *
+ * @example
+ * ```ts
+ * const c = await connectCommand("node_modules/.bin/mcp-remote", [url], env);
+ * ```
+ */
+export async function connectCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<LocalClient> {
   const inner = new StdioClientTransport({
     command,
-    args: [...prefix, ...args],
+    args,
     env,
     stderr: "pipe",
     cwd: env.HOME,
