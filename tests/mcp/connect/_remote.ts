@@ -39,6 +39,8 @@ export interface Remote {
   legacy: string;
   stats(): Promise<RemoteStats>;
   reset(): Promise<void>;
+  /** Answers the next refresh request with `invalid_grant`. */
+  rejectNextRefresh(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,9 @@ export async function startRemote(
     stats: async () => await (await fetch(`${urls.as}/_test/stats`)).json(),
     reset: async () => {
       await (await fetch(`${urls.as}/_test/reset`, { method: "POST" })).body?.cancel();
+    },
+    rejectNextRefresh: async () => {
+      await (await fetch(`${urls.as}/_test/reject-refresh`, { method: "POST" })).body?.cancel();
     },
     async close() {
       try {
