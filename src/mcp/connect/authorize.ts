@@ -60,7 +60,6 @@ async function callbackFor(stored: StoredRegistration): Promise<LoopbackCallback
 async function clientFor(
   options: AuthorizeOptions,
   as: AuthServerInfo,
-  scopes: string[],
 ): Promise<{ client: ClientRegistration; callback: LoopbackCallback }> {
   const { stored } = options;
   if (options.clientId) {
@@ -93,7 +92,6 @@ async function clientFor(
     const client = await registerClient({
       registrationEndpoint: as.registrationEndpoint,
       redirectUri: callback.redirectUri,
-      scopes,
       fetch: options.fetch,
     });
     return { client, callback };
@@ -131,7 +129,7 @@ export async function authorize(options: AuthorizeOptions): Promise<Authorized> 
     }
   }
   const scopes = options.scopes.length ? options.scopes : as.scopesSupported;
-  const { client, callback } = await clientFor(options, as, scopes);
+  const { client, callback } = await clientFor(options, as);
   try {
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();

@@ -29,7 +29,6 @@ export interface ClientRegistration {
 export async function registerClient(options: {
   registrationEndpoint: string;
   redirectUri: string;
-  scopes?: string[];
   fetch: typeof globalThis.fetch;
 }): Promise<ClientRegistration> {
   const body: Record<string, unknown> = {
@@ -40,7 +39,8 @@ export async function registerClient(options: {
     response_types: ["code"],
     token_endpoint_auth_method: "none",
   };
-  if (options.scopes?.length) body.scope = options.scopes.join(" ");
+  // No `scope`: a registration limited to today's scopes would make a later
+  // step-up (403 insufficient_scope) fail with invalid_scope.
   const failed = (why: string) =>
     new CredkitError(
       "error",

@@ -27,6 +27,7 @@ export interface RemoteStats {
   grantsRevoked: number;
   mcpRequests: number;
   unauthorized: number;
+  insufficientScope: number;
   toolCalls: number;
   patRequests: number;
 }

@@ -72,6 +72,37 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "mcp connect: 403 insufficient_scope steps up to the scopes the server asks for",
+  ...opts,
+  fn: async () => {
+    const remote = await startRemote({ accessTtl: 60 });
+    const { env, home } = await privateEnv();
+    try {
+      const c = await connectClient(["mcp", "connect", remote.mcp, "--service", "s"], env);
+      try {
+        assert.equal(await echo(c, "before"), "echo: before");
+        const r = await c.client.callTool({ name: "admin", arguments: {} }) as {
+          content: { text: string }[];
+        };
+        assert.equal(r.content[0].text, "admin ok");
+        assert.equal(await echo(c, "after"), "echo: after");
+      } finally {
+        await c.close();
+      }
+      const stats = await remote.stats();
+      assert.equal(stats.insufficientScope, 1);
+      assert.equal(stats.authorizations, 2); // the first sign-in, then the step-up
+      const file = join(home, "credkit", "credentials.json");
+      const entry = JSON.parse(fs.readFileSync(file, "utf8")).tokens.s;
+      assert.deepEqual(entry.scopes.split(" ").sort(), ["mcp:admin", "mcp:tools"]);
+    } finally {
+      await remote.close();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
 const keychain = await keychainAvailability();
 
 Deno.test({
