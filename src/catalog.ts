@@ -98,8 +98,3 @@ export const BUILTIN_SERVICES: Readonly<Record<string, ServiceDef>> = {
     fields: { token: secret("GITHUB_TOKEN", "GITHUB_PERSONAL_ACCESS_TOKEN") },
   },
 };
-
-/** The secret fields of a service. */
-export function secretFields(service: ServiceDef): string[] {
-  return Object.entries(service.fields).filter(([, f]) => f.secret).map(([k]) => k);
-}

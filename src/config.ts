@@ -136,7 +136,7 @@ export function parseConfig(data: unknown, path: string): LoadedConfig {
     ]
   ) {
     for (const s of list) {
-      if (!services[s]) {
+      if (!Object.hasOwn(services, s)) {
         throw new CredkitError(
           "usage",
           `Invalid config ${path}`,

@@ -14,7 +14,8 @@ export type ErrorKind =
   | "usage"
   | "missing"
   | "auth_required"
-  | "store_unavailable";
+  | "store_unavailable"
+  | "interrupted";
 
 /** Exit codes of credkit, decided in one place. */
 export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
@@ -23,6 +24,8 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   missing: 3,
   auth_required: 3,
   store_unavailable: 4,
+  /** Ctrl-C at a prompt: 128 + SIGINT, like a shell. */
+  interrupted: 130,
 };
 
 /**

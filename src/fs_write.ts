@@ -63,3 +63,53 @@ export function writeFileExclusive(path: string, text: string, mode: number): vo
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Whether `path` is a symbolic link (false when it does not exist).
+ *
+ * @example
+ * ```ts
+ * if (isSymlink("/p/.env")) throw new Error("refusing to write through a link");
+ * ```
+ */
+export function isSymlink(path: string): boolean {
+  try {
+    return fs.lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Appends `text` to `path` without ever following a symbolic link (ELOOP when
+ * `path` is one); an absent file is created exclusively with `mode`.
+ *
+ * @example
+ * ```ts
+ * appendFileNoFollow(process.env.GITHUB_ENV!, "A=1\n", 0o600);
+ * ```
+ */
+export function appendFileNoFollow(path: string, text: string, mode: number): void {
+  const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL } = fs.constants;
+  // No following links; non-blocking so that a FIFO fails instead of waiting.
+  const noFollow = (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+  if (fs.constants.O_NOFOLLOW === undefined && isSymlink(path)) {
+    throw Object.assign(new Error("symbolic link"), { code: "ELOOP" });
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(path, O_WRONLY | O_APPEND | noFollow);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    fd = fs.openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | noFollow, mode);
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) {
+      throw Object.assign(new Error("not a regular file"), { code: "EINVAL" });
+    }
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -5,107 +5,58 @@
  *
  * @module
  */
-import type { ServiceDef } from "../catalog.ts";
+import {
+  FIELD_LINE,
+  fieldsFromEnv,
+  parseStdinFields,
+  promptFields,
+  validateFields,
+} from "../credential_input.ts";
 import { usageError } from "../errors.ts";
 import { updateEntry } from "../store/backend.ts";
 import { note, optBool, optStrings, serviceNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
-const FIELD_LINE = /^([a-z0-9_]+)=(.*)$/s;
+/** The options of `credkit add`, parsed once. */
+export interface AddOptions {
+  /** The service named on the command line. */
+  service?: string;
+  /** `--field name=value` pairs (non-secret fields only). */
+  fieldPairs: string[];
+  /** `--stdin`: read `field=value` lines or one bare secret. */
+  stdin: boolean;
+  /** `--from-env`: take the service's variables from the environment. */
+  fromEnv: boolean;
+}
 
 /**
- * Parses `--stdin` input: `field=value` lines, or a bare value when the
- * service has exactly one secret field.
+ * Parses `add`'s arguments.
  *
  * @example
  * ```ts
- * parseStdinFields(BUILTIN_SERVICES.storacha, "tok\n"); // { token: "tok" }
+ * parseAddOptions({ values: { stdin: true }, positionals: ["github"], rest: [] });
  * ```
  */
-export function parseStdinFields(service: ServiceDef, text: string): Record<string, string> {
-  const body = text.replace(/\r?\n$/, "");
-  const lines = body.split(/\r?\n/).filter((l) => l.trim() !== "");
-  const keyed = lines.length > 0 && lines.every((l) => {
-    const m = FIELD_LINE.exec(l);
-    return m !== null && m[1] in service.fields;
-  });
-  if (keyed) {
-    return Object.fromEntries(lines.map((l) => {
-      const m = FIELD_LINE.exec(l)!;
-      return [m[1], m[2]];
-    }));
-  }
-  const secrets = Object.entries(service.fields).filter(([, f]) => f.secret).map(([k]) => k);
-  if (secrets.length !== 1) {
-    throw usageError(
-      `Cannot read ${service.name} fields from stdin`,
-      `expected field=value lines with fields ${Object.keys(service.fields).join(", ")}`,
-    );
-  }
-  return { [secrets[0]]: body };
-}
-
-/** Fields of `service` found in `env` (first variable set wins, empty ignored). */
-export function fieldsFromEnv(
-  service: ServiceDef,
-  env: Record<string, string | undefined>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, def] of Object.entries(service.fields)) {
-    const v = def.env.map((n) => env[n]).find((x) => x !== undefined && x !== "");
-    if (v !== undefined) out[name] = v;
-  }
-  return out;
-}
-
-async function promptFields(ctx: Context, service: ServiceDef): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [name, def] of Object.entries(service.fields)) {
-    const suffix = def.default ? ` [${def.default}]` : "";
-    const answer = await ctx.io.prompt(`${service.name} ${name} (${def.env[0]})${suffix}: `, {
-      hidden: def.secret,
-    });
-    if (answer !== "") out[name] = answer;
-  }
-  return out;
-}
-
-/** Checks field names and values; never echoes a value. */
-export function validateFields(service: ServiceDef, fields: Record<string, string>): void {
-  for (const [name, value] of Object.entries(fields)) {
-    if (!(name in service.fields)) {
-      throw usageError(
-        `Unknown field "${name}" for ${service.name}`,
-        `fields are ${Object.keys(service.fields).join(", ")}`,
-      );
-    }
-    if (value === "") {
-      throw usageError(
-        `Empty value for ${service.name}.${name}`,
-        "values must not be empty",
-        `to delete it, run credkit rm ${service.name} --field ${name}`,
-      );
-    }
-    if (value.includes("\0")) {
-      throw usageError(`Invalid value for ${service.name}.${name}`, "it contains a NUL byte");
-    }
-  }
+export function parseAddOptions(args: ParsedArgs): AddOptions {
+  return {
+    service: args.positionals[0],
+    fieldPairs: optStrings(args, "field"),
+    stdin: optBool(args, "stdin"),
+    fromEnv: optBool(args, "from-env"),
+  };
 }
 
 /** Runs `add`. */
-export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
+export async function runAdd(ctx: Context, opts: AddOptions): Promise<number> {
   const config = await ctx.config();
-  const service = serviceNamed(config, args.positionals[0]);
-  if (args.positionals.length > 1) {
-    throw usageError("Too many arguments", `unexpected "${args.positionals[1]}"`);
-  }
+  const service = serviceNamed(config, opts.service);
   const fields: Record<string, string> = {};
-  for (const pair of optStrings(args, "field")) {
+  for (const pair of opts.fieldPairs) {
     const m = FIELD_LINE.exec(pair);
     if (!m) {
       throw usageError(`Invalid --field "${pair.split("=")[0]}"`, "expected --field name=value");
     }
-    const def = service.fields[m[1]];
+    const def = Object.hasOwn(service.fields, m[1]) ? service.fields[m[1]] : undefined;
     if (def?.secret) {
       throw usageError(
         `Refusing ${service.name}.${m[1]} from the command line`,
@@ -115,12 +66,11 @@ export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
     }
     fields[m[1]] = m[2];
   }
-  if (optBool(args, "from-env")) Object.assign(fields, fieldsFromEnv(service, ctx.env));
-  if (optBool(args, "stdin")) {
+  if (opts.fromEnv) Object.assign(fields, fieldsFromEnv(service, ctx.env));
+  if (opts.stdin) {
     Object.assign(fields, parseStdinFields(service, await ctx.io.readStdin()));
   }
-  const explicit = optBool(args, "from-env") || optBool(args, "stdin") ||
-    optStrings(args, "field").length > 0;
+  const explicit = opts.fromEnv || opts.stdin || opts.fieldPairs.length > 0;
   if (!explicit) {
     if (ctx.globals.noInput) {
       throw usageError(
@@ -129,12 +79,12 @@ export async function runAdd(ctx: Context, args: ParsedArgs): Promise<number> {
         `use --stdin (field=value lines), --from-env, or --field for non-secret fields`,
       );
     }
-    Object.assign(fields, await promptFields(ctx, service));
+    Object.assign(fields, await promptFields(ctx.io, service));
   }
   if (Object.keys(fields).length === 0) {
     throw usageError(
       `No values given for ${service.name}`,
-      optBool(args, "from-env")
+      opts.fromEnv
         ? `none of ${Object.values(service.fields).map((f) => f.env[0]).join(", ")} is set`
         : "nothing to store",
     );
@@ -166,5 +116,6 @@ Examples:
     stdin: { type: "boolean" },
     "from-env": { type: "boolean" },
   },
-  run: runAdd,
+  maxPositionals: 1,
+  run: (ctx, args) => runAdd(ctx, parseAddOptions(args)),
 };

@@ -8,99 +8,13 @@
  */
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError, exitCodeFor, formatError, usageError } from "../errors.ts";
-import {
-  AuthStore,
-  storesTokenBackend,
-  type TokenMetadata,
-  type TokenSet,
-} from "../auth/auth_store.ts";
+import type { TokenMetadata, TokenSet } from "../auth/auth_store.ts";
+import { authStoreFromContext, resolveServiceField } from "../auth/context_store.ts";
 import { AuthenticationRequired } from "../auth/errors.ts";
-import {
-  importFromKiwi,
-  type KeychainLister,
-  type KeychainReader,
-  kiwiKeychainReader,
-} from "../auth/kiwi.ts";
 import { deviceSignin, tokenSetFromResponse } from "../auth/oauth2.ts";
 import { supabaseProject, supabaseSignin } from "../auth/supabase.ts";
-import { resolveServices } from "../resolve.ts";
+import { renderTable } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
-
-const stores = new WeakMap<Context, AuthStore>();
-
-/**
- * Reads one field of a service with credkit's precedence: the environment
- * (a variable that is set wins, even empty), then the readable stores, then
- * the field's default.
- *
- * @example
- * ```ts
- * await resolveServiceField(ctx, "supabase", "url"); // "https://xyz.supabase.co"
- * ```
- */
-export async function resolveServiceField(
-  ctx: Context,
-  service: string,
-  field: string,
-): Promise<string | undefined> {
-  const def = (await ctx.config()).services[service];
-  if (!def?.fields[field]) return undefined;
-  const resolved = await resolveServices([def], {
-    env: ctx.env,
-    stores: await ctx.stores.readable("credentials"),
-    onStoreError:
-      () => {/* an unreachable keychain was reported by the stores; the file store is read */},
-  });
-  return resolved[service]?.[field]?.value;
-}
-
-/**
- * The AuthStore of a command context (one per context, so its cache and
- * in-flight refreshes are shared): tokens in the context's stores, locks
- * under `ctx.stateDir`, supabase URL and anon key resolved like any field.
- *
- * @example
- * ```ts
- * const token = await authStoreFromContext(ctx).getToken("supabase");
- * ```
- */
-export function authStoreFromContext(ctx: Context): AuthStore {
-  let store = stores.get(ctx);
-  if (!store) {
-    store = new AuthStore({
-      backend: storesTokenBackend(ctx.stores),
-      services: async () => (await ctx.config()).services,
-      clock: ctx.clock,
-      fetch: ctx.fetch,
-      lockDir: ctx.stateDir,
-      resolveField: (service, field) => resolveServiceField(ctx, service, field),
-    });
-    stores.set(ctx, store);
-  }
-  return store;
-}
-
-/**
- * Imports the tokens the Python kiwi-mcp AuthStore left in the keychain into
- * the context's AuthStore; returns the services imported (the caller reports).
- *
- * @example
- * ```ts
- * const services = await importKiwi(ctx); // ["supabase"]
- * ```
- */
-export async function importKiwi(
-  ctx: Context,
-  reader: { readKeychain: KeychainReader; listAccounts: KeychainLister } = kiwiKeychainReader(),
-): Promise<string[]> {
-  const services = Object.keys((await ctx.config()).services);
-  return await importFromKiwi(
-    authStoreFromContext(ctx),
-    reader.readKeychain,
-    reader.listAccounts,
-    { services },
-  );
-}
 
 /**
  * Parses what `auth signin --token-stdin` reads: a bare access token, or an
@@ -209,12 +123,6 @@ function statusRecord(service: string, meta: TokenMetadata | undefined, nowMs: n
   };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  "))
-    .join("\n") + "\n";
-}
-
 async function status(ctx: Context, args: ParsedArgs): Promise<number> {
   const auth = authStoreFromContext(ctx);
   const named = args.positionals[1];
@@ -243,7 +151,7 @@ async function status(ctx: Context, args: ParsedArgs): Promise<number> {
         r.store ?? "-",
       ]);
     }
-    ctx.io.out(table(rows));
+    ctx.io.out(renderTable(rows));
   }
   return named && !records[0].authenticated ? 3 : 0;
 }
@@ -426,6 +334,8 @@ Example:
     scope: { type: "string", multiple: true },
     account: { type: "string" },
   },
+  maxPositionals: 2,
+  subcommands: ["signin", "status", "logout", "token"],
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     try {
       const sub = args.positionals[0];

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { statSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CredkitError, exitCodeFor, formatError, usageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -64,6 +65,19 @@ function findCommandIndex(head: string[]): number {
     if (def?.type === "string" && !tok.includes("=")) i++;
   }
   return -1;
+}
+
+/** `--file` must not be a FIFO, socket or device (a FIFO would hang every read). */
+function refuseSpecialFile(path: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return; // absent or unreadable: the store reports it
+  }
+  if (!st.isFile() && !st.isDirectory()) {
+    throw usageError(`Invalid --file ${path}`, "it is not a regular file", "name a JSON file");
+  }
 }
 
 /** Resolves `--no-input`: explicit, no TTY on stdin, or CI set. */
@@ -138,6 +152,16 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
       io.out(`${command.usage.trim()}\n\n${GLOBAL_HELP}\n`);
       return 0;
     }
+    for (const option of ["file", "config", "store"]) {
+      if (v[option] === "") {
+        throw usageError(
+          `Invalid --${option}`,
+          "it is empty",
+          `name a ${option === "store" ? "store" : "path"}`,
+        );
+      }
+    }
+    if (typeof v.file === "string") refuseSpecialFile(v.file);
     const store = (v.store as string | undefined) ?? (host.env.CREDKIT_STORE || undefined);
     if (store !== undefined && store !== "keychain" && store !== "file") {
       throw usageError("Invalid store", `"${store}" is not keychain or file`);
@@ -159,11 +183,25 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
       quiet: Boolean(v.quiet),
       verbose: Boolean(v.verbose),
     };
+    const max = command.maxPositionals;
+    if (max !== undefined && parsed.positionals.length > max) {
+      // The extra argument is never echoed: it may be a secret typed by mistake.
+      throw usageError(
+        `Too many arguments for ${command.name}`,
+        max === 0
+          ? "it takes no positional argument (the extra one is not shown)"
+          : `it takes at most ${max} (argument ${max + 1} is not shown)`,
+        command.name === "add"
+          ? "secrets are never taken from argv: use --stdin, --from-env or the prompt"
+          : `see credkit ${command.name} --help`,
+      );
+    }
     const ctx = await host.makeContext(globals);
     return await command.run(ctx, { values: parsed.values, positionals: parsed.positionals, rest });
   } catch (err) {
     if (err instanceof CredkitError) {
-      io.err(formatError(err) + "\n");
+      // Ctrl-C at a prompt ends quietly, as in a shell.
+      if (err.kind !== "interrupted") io.err(formatError(err) + "\n");
     } else {
       const message = err instanceof Error ? err.message : String(err);
       io.err(`credkit: unexpected error: ${message.split("\n")[0]}\n`);

@@ -32,6 +32,8 @@ export function optList(args: ParsedArgs, name: string): string[] {
   return optStrings(args, name).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
 }
 
+const SERVICE_NAME_SHAPE = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
 /**
  * The service named `name`, or a usage error listing the known ones.
  *
@@ -48,10 +50,11 @@ export function serviceNamed(config: LoadedConfig, name: string | undefined): Se
       `known: ${Object.keys(config.services).join(", ")}`,
     );
   }
-  const svc = config.services[name];
+  const svc = Object.hasOwn(config.services, name) ? config.services[name] : undefined;
   if (!svc) {
     throw usageError(
-      `Unknown service "${name}"`,
+      // A mistyped secret must not be echoed: only a name-shaped argument is quoted.
+      SERVICE_NAME_SHAPE.test(name) ? `Unknown service "${name}"` : "Unknown service",
       `known services are ${Object.keys(config.services).join(", ")}`,
       'declare it in credkit.json under "services"',
     );

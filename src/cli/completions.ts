@@ -22,8 +22,7 @@ const OPTION_VALUES: Record<string, string[]> = {
 };
 
 /**
- * The subcommands of a command: its `subcommands` property when it has one,
- * else the `a|b|c` list or the `credkit <name> <word>` lines of its usage.
+ * The subcommands a command declares (none for most).
  *
  * @example
  * ```ts
@@ -31,24 +30,7 @@ const OPTION_VALUES: Record<string, string[]> = {
  * ```
  */
 export function subcommandsOf(command: Command): string[] {
-  const declared = (command as { subcommands?: unknown }).subcommands;
-  if (Array.isArray(declared)) return declared.filter((s): s is string => typeof s === "string");
-  const usage = command.usage.split(/\n\s*Examples?:/)[0];
-  const found = new Set<string>();
-  const name = command.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  for (
-    const m of usage.matchAll(new RegExp(`credkit ${name} ([a-z][a-z-]*(?:\\|[a-z][a-z-]*)+)`, "g"))
-  ) {
-    for (const s of m[1].split("|")) found.add(s);
-  }
-  for (
-    const m of usage.matchAll(
-      new RegExp(`^\\s*(?:Usage:\\s*)?credkit ${name} ([a-z][a-z-]*)\\b`, "gm"),
-    )
-  ) {
-    found.add(m[1]);
-  }
-  return [...found];
+  return [...(command.subcommands ?? [])];
 }
 
 function longOptions(options: OptionTable): string[] {
@@ -261,6 +243,7 @@ Examples:
   source <(credkit completions zsh)                     # in ~/.zshrc, after compinit
   credkit completions fish > ~/.config/fish/completions/credkit.fish`,
   options: {},
+  maxPositionals: 1,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const shell = args.positionals[0];
     if (!SHELLS.includes(shell as Shell)) {

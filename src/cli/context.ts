@@ -71,5 +71,13 @@ export interface Command {
   usage: string;
   /** Command-specific options, in `node:util` parseArgs form. */
   options: NonNullable<ParseArgsConfig["options"]>;
+  /**
+   * How many positional arguments the command takes (subcommand included);
+   * more are refused with exit 2, without echoing them.
+   * @default unlimited
+   */
+  maxPositionals?: number;
+  /** Subcommands, for help and shell completion (`auth` → signin, status, …). */
+  subcommands?: readonly string[];
   run(ctx: Context, args: ParsedArgs): Promise<number>;
 }

@@ -117,5 +117,6 @@ alone is reported, not an error).
 Example:
   credkit doctor`,
   options: {},
+  maxPositionals: 0,
   run: (ctx) => runDoctor(ctx),
 };

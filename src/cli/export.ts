@@ -4,14 +4,11 @@
  *
  * @module
  */
-import * as fs from "node:fs";
+import { lstatSync } from "node:fs";
 import { CredkitError, usageError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
-import { writeFileAtomic, writeFileExclusive } from "../fs_write.ts";
-import { formatDotenv } from "../format/dotenv.ts";
-import { formatGithubEnv } from "../format/github.ts";
-import { formatJson } from "../format/json.ts";
-import { formatShell } from "../format/shell.ts";
+import { appendFileNoFollow, isSymlink, writeFileAtomic, writeFileExclusive } from "../fs_write.ts";
+import { formatFor } from "../format/mod.ts";
 import type { ResolvedService } from "../resolve.ts";
 import { note, optBool, optList, optString, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
@@ -40,56 +37,100 @@ export function exportVars(resolved: Record<string, ResolvedService>): ExportVar
   return out;
 }
 
+function refuseSymlink(path: string): void {
+  if (isSymlink(path)) {
+    throw new CredkitError(
+      "error",
+      `Refusing to write ${path}`,
+      "it is a symbolic link (credkit never writes through one)",
+      "name the real file",
+    );
+  }
+}
+
+function refuseExisting(path: string): never {
+  throw new CredkitError(
+    "error",
+    `Refusing to overwrite ${path}`,
+    "the file exists",
+    "use --force to replace it",
+  );
+}
+
 /**
  * Writes `text` to a new file created with mode 0600 (never chmod'ed after
  * the fact). Refuses to overwrite unless `force`, which replaces the file
- * atomically through a 0600 temporary file.
+ * atomically through a 0600 temporary file; never writes through a symbolic link.
  */
 export function writeNewPrivateFile(path: string, text: string, force: boolean): void {
+  refuseSymlink(path);
   try {
     if (force) writeFileAtomic(path, text, 0o600);
     else writeFileExclusive(path, text, 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST" && !force) {
-      throw new CredkitError(
-        "error",
-        `Refusing to overwrite ${path}`,
-        "the file exists",
-        "use --force to replace it",
-      );
-    }
+    if ((err as NodeJS.ErrnoException).code === "EEXIST" && !force) refuseExisting(path);
     throw new CredkitError("error", `Cannot write ${path}`, describeFsError(err));
   }
 }
 
-function appendPrivate(path: string, text: string): void {
+/**
+ * Appends to the GitHub Actions environment file: never through a symbolic
+ * link; an explicit `--output` that exists needs `force`.
+ */
+function appendPrivate(path: string, text: string, explicit: boolean, force: boolean): void {
+  refuseSymlink(path);
+  if (explicit && !force && exists(path)) refuseExisting(path);
   try {
-    fs.appendFileSync(path, text, { mode: 0o600 });
+    appendFileNoFollow(path, text, 0o600);
   } catch (err) {
     throw new CredkitError("error", `Cannot append to ${path}`, describeFsError(err));
   }
 }
 
-const FORMATS = ["dotenv", "shell", "json", "github"] as const;
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The options of `credkit export`, parsed once. */
+export interface ExportOptions {
+  /** `--format`. @default "dotenv" */
+  format: string;
+  /** Services to export (positionals and `--only`); all when empty. */
+  services: string[];
+  /** `--output FILE`; stdout (or `$GITHUB_ENV` for `github`) when absent. */
+  output?: string;
+  /** `--force`: replace an existing output file. */
+  force: boolean;
+}
+
+/**
+ * Parses `export`'s arguments.
+ *
+ * @example
+ * ```ts
+ * parseExportOptions({ values: { format: "shell" }, positionals: [], rest: [] });
+ * ```
+ */
+export function parseExportOptions(args: ParsedArgs): ExportOptions {
+  return {
+    format: optString(args, "format") ?? "dotenv",
+    services: [...optList(args, "only"), ...args.positionals],
+    output: optString(args, "output"),
+    force: optBool(args, "force"),
+  };
+}
 
 /** Runs `export`. */
-export async function runExport(ctx: Context, args: ParsedArgs): Promise<number> {
-  const format = optString(args, "format") ?? "dotenv";
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw usageError("Invalid --format", `"${format}" is not one of ${FORMATS.join(", ")}`);
-  }
+export async function runExport(ctx: Context, opts: ExportOptions): Promise<number> {
+  const { format, output, force } = opts;
+  const write = formatFor(format);
   const config = await ctx.config();
-  const names = [...optList(args, "only"), ...args.positionals];
-  const vars = exportVars(await resolveWith(ctx, servicesNamed(config, names)));
-  const output = optString(args, "output");
-  const force = optBool(args, "force");
-  const plain = vars.map(({ name, value }) => ({ name, value }));
-  const render = (): string =>
-    format === "dotenv"
-      ? formatDotenv(plain)
-      : format === "shell"
-      ? formatShell(plain)
-      : formatJson(plain);
+  const vars = exportVars(await resolveWith(ctx, servicesNamed(config, opts.services)));
   if (format === "github") {
     const target = output ?? ctx.env.GITHUB_ENV;
     if (!target) {
@@ -99,13 +140,14 @@ export async function runExport(ctx: Context, args: ParsedArgs): Promise<number>
         "run it inside a GitHub Actions step, or pass --output FILE",
       );
     }
-    const { env, masks } = formatGithubEnv(vars);
+    const { text, masks } = write(vars);
+    // The file first: a refused target prints no ::add-mask:: line either.
+    appendPrivate(target, text, output !== undefined, force);
     ctx.io.out(masks);
-    appendPrivate(target, env);
     note(ctx, `credkit: exported ${vars.length} variables to ${target}`);
     return 0;
   }
-  const text = render();
+  const { text } = write(vars);
   if (!output || output === "-") {
     ctx.io.out(text);
     return 0;
@@ -137,5 +179,5 @@ Examples:
     force: { type: "boolean" },
     only: { type: "string", multiple: true },
   },
-  run: runExport,
+  run: (ctx, args) => runExport(ctx, parseExportOptions(args)),
 };

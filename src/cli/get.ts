@@ -7,18 +7,36 @@ import { CredkitError, usageError } from "../errors.ts";
 import { resolveWith, serviceNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
+/** The options of `credkit get`, parsed once. */
+export interface GetOptions {
+  /** `<service>.<field>`. */
+  ref?: string;
+}
+
+/**
+ * Parses `get`'s arguments.
+ *
+ * @example
+ * ```ts
+ * parseGetOptions({ values: {}, positionals: ["aws.region"], rest: [] }); // { ref: "aws.region" }
+ * ```
+ */
+export function parseGetOptions(args: ParsedArgs): GetOptions {
+  return { ref: args.positionals[0] };
+}
+
 /** Runs `get`. */
-export async function runGet(ctx: Context, args: ParsedArgs): Promise<number> {
-  const ref = args.positionals[0];
+export async function runGet(ctx: Context, opts: GetOptions): Promise<number> {
+  const ref = opts.ref;
   const m = ref ? /^([^.]+)\.([^.]+)$/.exec(ref) : null;
-  if (!m || args.positionals.length !== 1) {
+  if (!m) {
     throw usageError(
       "Invalid reference",
       "expected <service>.<field>, e.g. credkit get aws.region",
     );
   }
   const service = serviceNamed(await ctx.config(), m[1]);
-  if (!(m[2] in service.fields)) {
+  if (!Object.hasOwn(service.fields, m[2])) {
     throw usageError(
       `Unknown field "${m[2]}" for ${service.name}`,
       `fields are ${Object.keys(service.fields).join(", ")}`,
@@ -49,5 +67,6 @@ Exit code 3 when there is none.
 Example:
   HF_TOKEN=$(credkit get huggingface.token)`,
   options: {},
-  run: runGet,
+  maxPositionals: 1,
+  run: (ctx, args) => runGet(ctx, parseGetOptions(args)),
 };

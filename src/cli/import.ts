@@ -11,8 +11,8 @@ import { describeFsError } from "../fs_errors.ts";
 import { parseDotenv } from "../format/dotenv.ts";
 import { detectImportFormat, parseIpfsKitConfig } from "../format/ipfs_kit.ts";
 import { updateEntry } from "../store/backend.ts";
-import { fieldsFromEnv, validateFields } from "./add.ts";
-import { importKiwi } from "./auth.ts";
+import { fieldsFromEnv, validateFields } from "../credential_input.ts";
+import { importKiwi } from "../auth/context_store.ts";
 import { note, optBool, optList, optString, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
@@ -39,20 +39,47 @@ function readSource(path: string): string {
   }
 }
 
+/** The options of `credkit import`, parsed once. */
+export interface ImportOptions {
+  /** `--from-env`. */
+  fromEnv: boolean;
+  /** `--from-file F`: an ipfs_kit config.json or a .env file. */
+  fromFile?: string;
+  /** `--from-kiwi`: kiwi-mcp's keychain tokens. */
+  fromKiwi: boolean;
+  /** `--only svc,…`; all services when empty. */
+  only: string[];
+}
+
+/**
+ * Parses `import`'s arguments.
+ *
+ * @example
+ * ```ts
+ * parseImportOptions({ values: { "from-env": true }, positionals: [], rest: [] });
+ * ```
+ */
+export function parseImportOptions(args: ParsedArgs): ImportOptions {
+  return {
+    fromEnv: optBool(args, "from-env"),
+    fromFile: optString(args, "from-file"),
+    fromKiwi: optBool(args, "from-kiwi"),
+    only: optList(args, "only"),
+  };
+}
+
 /** Runs `import`. */
-export async function runImport(ctx: Context, args: ParsedArgs): Promise<number> {
+export async function runImport(ctx: Context, opts: ImportOptions): Promise<number> {
   const config = await ctx.config();
-  const fromFile = optString(args, "from-file");
-  const sources =
-    [optBool(args, "from-env"), fromFile !== undefined, optBool(args, "from-kiwi")].filter(Boolean)
-      .length;
+  const fromFile = opts.fromFile;
+  const sources = [opts.fromEnv, fromFile !== undefined, opts.fromKiwi].filter(Boolean).length;
   if (sources !== 1) {
     throw usageError(
       "Nothing to import from",
       "give exactly one of --from-env, --from-file F, --from-kiwi",
     );
   }
-  if (optBool(args, "from-kiwi")) {
+  if (opts.fromKiwi) {
     const imported = await importKiwi(ctx);
     note(
       ctx,
@@ -62,7 +89,7 @@ export async function runImport(ctx: Context, args: ParsedArgs): Promise<number>
     );
     return 0;
   }
-  const services = servicesNamed(config, optList(args, "only"));
+  const services = servicesNamed(config, opts.only);
   let found: Record<string, Record<string, string>>;
   let skipped: string[] = [];
   if (fromFile !== undefined) {
@@ -138,5 +165,6 @@ Examples:
     "from-kiwi": { type: "boolean" },
     only: { type: "string", multiple: true },
   },
-  run: runImport,
+  maxPositionals: 0,
+  run: (ctx, args) => runImport(ctx, parseImportOptions(args)),
 };

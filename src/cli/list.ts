@@ -33,7 +33,7 @@ export async function runList(ctx: Context): Promise<number> {
     };
   });
   const undeclared = stores.flatMap((s) =>
-    [...(held.get(s) ?? [])].filter((n) => !(n in config.services))
+    [...(held.get(s) ?? [])].filter((n) => !Object.hasOwn(config.services, n))
   );
   if (ctx.globals.json) {
     printJson(ctx, { services: rows, undeclared: [...new Set(undeclared)] });
@@ -58,5 +58,6 @@ export const listCommand: Command = {
 Example:
   credkit list`,
   options: {},
+  maxPositionals: 0,
   run: (ctx) => runList(ctx),
 };

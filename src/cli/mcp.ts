@@ -234,6 +234,7 @@ Examples:
     "client-id": { type: "string" },
     "no-browser": { type: "boolean" },
   },
+  maxPositionals: 2,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const sub = args.positionals[0];
     if (sub === "serve") return await serveMcp(ctx, { toolsDir: optString(args, "tools-dir") });

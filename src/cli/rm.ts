@@ -9,17 +9,37 @@ import { updateEntry } from "../store/backend.ts";
 import { note, optStrings, serviceNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
+/** The options of `credkit rm`, parsed once. */
+export interface RmOptions {
+  /** The service to remove. */
+  service?: string;
+  /** `--field`: remove only these fields. */
+  fields: string[];
+}
+
+/**
+ * Parses `rm`'s arguments.
+ *
+ * @example
+ * ```ts
+ * parseRmOptions({ values: { field: ["region"] }, positionals: ["aws"], rest: [] });
+ * ```
+ */
+export function parseRmOptions(args: ParsedArgs): RmOptions {
+  return { service: args.positionals[0], fields: optStrings(args, "field") };
+}
+
 /** Runs `rm`. */
-export async function runRm(ctx: Context, args: ParsedArgs): Promise<number> {
+export async function runRm(ctx: Context, opts: RmOptions): Promise<number> {
   const config = await ctx.config();
-  const name = args.positionals[0];
+  const name = opts.service;
   // Stored entries of services no longer declared can still be removed.
-  const known = name !== undefined && name in config.services;
+  const known = name !== undefined && Object.hasOwn(config.services, name);
   if (!known) serviceNamed(config, name);
-  const fields = optStrings(args, "field");
+  const fields = opts.fields;
   const service = config.services[name!];
   for (const f of fields) {
-    if (!(f in service.fields)) {
+    if (!Object.hasOwn(service.fields, f)) {
       throw usageError(
         `Unknown field "${f}" for ${name}`,
         `fields are ${Object.keys(service.fields).join(", ")}`,
@@ -61,5 +81,6 @@ Examples:
   credkit rm github
   credkit rm --store file aws --field secret_access_key`,
   options: { field: { type: "string", multiple: true } },
-  run: runRm,
+  maxPositionals: 1,
+  run: (ctx, args) => runRm(ctx, parseRmOptions(args)),
 };

@@ -11,7 +11,7 @@ import { describeFsError } from "../fs_errors.ts";
 import { parseDotenv } from "../format/dotenv.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { runChild, type RunMode } from "../supervise/child.ts";
-import { authTokenResolver } from "./auth_tokens.ts";
+import { authTokenResolver } from "../auth/context_store.ts";
 import { optBool, optList, optString, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 

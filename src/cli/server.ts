@@ -31,7 +31,7 @@ import {
 } from "../supervise/server_state.ts";
 import { fdWriter, NO_READY_CHECK_GRACE_MS, supervise } from "../supervise/supervisor.ts";
 import { stdioWriter } from "../supervise/stdio_writer.ts";
-import { authTokenResolver } from "./auth_tokens.ts";
+import { authTokenResolver } from "../auth/context_store.ts";
 import {
   note,
   optBool,
@@ -683,7 +683,7 @@ export async function runServer(ctx: Context, args: ParsedArgs): Promise<number>
       "see credkit server --help",
     );
   }
-  if (extra.length) throw usageError("Too many arguments", `unexpected "${extra[0]}"`);
+  if (extra.length) throw usageError("Too many arguments", "the extra argument is not shown");
   switch (sub) {
     case "start":
     case "restart": {
@@ -780,5 +780,7 @@ Examples:
     lines: { type: "string", short: "n" },
     "detached-child": { type: "boolean" },
   },
+  maxPositionals: 2,
+  subcommands: ["start", "stop", "restart", "status", "logs", "run"],
   run: runServer,
 };

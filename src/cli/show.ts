@@ -34,11 +34,31 @@ export function showJson(resolved: Record<string, ResolvedService>, reveal: bool
   return { services };
 }
 
+/** The options of `credkit show`, parsed once. */
+export interface ShowOptions {
+  /** Services to show; all when empty. */
+  services: string[];
+  /** `--reveal`: print secrets in full. */
+  reveal: boolean;
+}
+
+/**
+ * Parses `show`'s arguments.
+ *
+ * @example
+ * ```ts
+ * parseShowOptions({ values: { reveal: true }, positionals: ["aws"], rest: [] });
+ * ```
+ */
+export function parseShowOptions(args: ParsedArgs): ShowOptions {
+  return { services: args.positionals, reveal: optBool(args, "reveal") };
+}
+
 /** Runs `show`. */
-export async function runShow(ctx: Context, args: ParsedArgs): Promise<number> {
+export async function runShow(ctx: Context, opts: ShowOptions): Promise<number> {
   const config = await ctx.config();
-  const reveal = optBool(args, "reveal");
-  const services = servicesNamed(config, args.positionals);
+  const reveal = opts.reveal;
+  const services = servicesNamed(config, opts.services);
   const resolved = await resolveWith(ctx, services);
   if (ctx.globals.json) {
     printJson(ctx, showJson(resolved, reveal));
@@ -74,5 +94,5 @@ Examples:
   credkit show huggingface
   credkit show --json`,
   options: { reveal: { type: "boolean" } },
-  run: runShow,
+  run: (ctx, args) => runShow(ctx, parseShowOptions(args)),
 };

@@ -18,7 +18,7 @@ import { runCaptured } from "../supervise/capture.ts";
 import { exitCodeOf } from "../supervise/child.ts";
 import { junitXml } from "../supervise/junit.ts";
 import { maskString } from "../supervise/mask.ts";
-import { authTokenResolver } from "./auth_tokens.ts";
+import { authTokenResolver } from "../auth/context_store.ts";
 import {
   optBool,
   optString,

@@ -12,7 +12,7 @@ import {
   type ToolResult,
 } from "../executor/executor.ts";
 import { findToolsDir, type LoadedTool, loadToolManifests } from "../executor/manifest.ts";
-import { authStoreFromContext } from "./auth.ts";
+import { authStoreFromContext } from "../auth/context_store.ts";
 import {
   note,
   optString,
@@ -208,6 +208,7 @@ Example:
     param: { type: "string", multiple: true },
     "tools-dir": { type: "string" },
   },
+  maxPositionals: 2,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const sub = args.positionals[0];
     if (sub !== "list" && sub !== "run") {

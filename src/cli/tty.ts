@@ -5,26 +5,49 @@
  * @module
  */
 import process from "node:process";
+import { CredkitError, usageError } from "../errors.ts";
 import type { Io } from "./context.ts";
 
-/** Reads all of stdin as UTF-8. */
+const NOT_UTF8 = "it is not valid UTF-8 (credkit stores text exactly; nothing was stored)";
+
+/**
+ * Decodes stdin bytes as strict UTF-8: invalid bytes are refused (exit 2),
+ * never stored as U+FFFD.
+ *
+ * @example
+ * ```ts
+ * decodeStdin(new TextEncoder().encode("hf_x\n")); // "hf_x\n"
+ * ```
+ */
+export function decodeStdin(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw usageError("Cannot read stdin", NOT_UTF8);
+  }
+}
+
+/** Reads all of stdin as strict UTF-8. */
 export async function readAllStdin(): Promise<string> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return decodeStdin(Buffer.concat(chunks));
 }
 
 /**
  * Prompts on stderr and reads one line from the terminal; with `hidden`,
- * typed characters are not echoed (raw mode, backspace handled, Ctrl-C aborts).
+ * typed characters are not echoed (raw mode, backspace handled). Ctrl-C
+ * restores the terminal and rejects with an `interrupted` error (exit 130).
  */
 export function promptLine(question: string, hidden: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
-    process.stderr.write(question);
     let value = "";
     const raw = stdin.isTTY === true;
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    // Echo goes off before the question shows, so nothing typed after it is echoed.
     if (raw) stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     const finish = (err?: Error) => {
       stdin.off("data", onData);
@@ -35,9 +58,17 @@ export function promptLine(question: string, hidden: boolean): Promise<string> {
       else resolve(value);
     };
     const onData = (data: Uint8Array) => {
-      for (const ch of new TextDecoder().decode(data)) {
+      let text: string;
+      try {
+        text = decoder.decode(data, { stream: true });
+      } catch {
+        return finish(usageError("Cannot read the answer", NOT_UTF8));
+      }
+      for (const ch of text) {
         if (ch === "\r" || ch === "\n") return finish();
-        if (ch === "\u0003") return finish(new Error("interrupted"));
+        if (ch === "\u0003") {
+          return finish(new CredkitError("interrupted", "Interrupted", "Ctrl-C at the prompt"));
+        }
         if (ch === "\u007f" || ch === "\b") {
           if (value.length) {
             value = [...value].slice(0, -1).join("");

@@ -132,11 +132,24 @@ export class FileBackend implements SecretBackend {
   /** The parsed file, or `undefined` when it does not exist. */
   #read(): JsonObject | undefined {
     let text: string;
+    let fd: number;
     try {
-      text = fs.readFileSync(this.path, "utf8");
+      // Non-blocking, so that a FIFO in its place is reported, never waited on.
+      fd = fs.openSync(this.path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     } catch (err) {
       if (errnoCode(err) === "ENOENT") return undefined;
       throw this.#error(describeFsError(err));
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (st.isDirectory()) throw this.#error("is a directory");
+      if (!st.isFile()) throw this.#error("it is not a regular file");
+      text = fs.readFileSync(fd, "utf8");
+    } catch (err) {
+      if (err instanceof CredkitError) throw err;
+      throw this.#error(describeFsError(err));
+    } finally {
+      fs.closeSync(fd);
     }
     if (text.trim() === "") throw this.#error("the file is empty, not valid JSON", CANNOT_REPLACE);
     let doc: unknown;

@@ -68,7 +68,8 @@ Deno.test("bad input: unknown service, unknown field, empty value → exit 2, no
   for (
     const [argv, stdin, pattern] of [
       [["add", "nope", "--stdin"], "x", /Unknown service "nope"/],
-      [["add", "aws", "--stdin"], "bogus=1\n", /Cannot read aws fields from stdin/],
+      [["add", "aws", "--stdin"], "bogus=1\n", /Unknown field "bogus" for aws/],
+      [["add", "aws", "--stdin"], "just a value\n", /Cannot read aws fields from stdin/],
       [["add", "aws", "--field", "region="], "", /Empty value for aws\.region/],
       [["add", "storacha", "--stdin"], "", /Empty value for storacha\.token/],
     ] as const

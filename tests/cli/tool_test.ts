@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authStoreFromContext } from "../../src/cli/auth.ts";
+import { authStoreFromContext } from "../../src/auth/context_store.ts";
 import { assertNoSecrets, makeTestContext } from "../_helpers.ts";
 import { startTestApi } from "../executor/_server.ts";
 import { cliWith } from "./_cli.ts";

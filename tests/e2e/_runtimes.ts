@@ -45,7 +45,7 @@ export interface Result {
 /** Options for {@link credkit}. */
 export interface RunOptions {
   env?: Record<string, string | undefined>;
-  stdin?: string;
+  stdin?: string | Uint8Array;
   cwd?: string;
   timeoutMs?: number;
 }

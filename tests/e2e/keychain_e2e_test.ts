@@ -4,7 +4,6 @@
  * copied alone into an empty directory.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
@@ -14,9 +13,10 @@ import { credkit, type Runtime, runtimes, tempHome } from "./_runtimes.ts";
 const keychain = await keychainAvailability();
 const TOKEN = "ghp_e2eKEYCHAINsecret0123456789abcd";
 
-function keychainItems(service: string): string {
-  const r = spawnSync("secret-tool", ["search", "--all", "service", service], { encoding: "utf8" });
-  return (r.stdout ?? "") + (r.stderr ?? "");
+/** The accounts held under a keychain service, read with the keyring library itself (no secret-tool needed). */
+async function keychainItems(service: string): Promise<string> {
+  const { findCredentialsAsync } = await import("@napi-rs/keyring");
+  return (await findCredentialsAsync(service)).map((c) => c.account).join("\n");
 }
 
 for (const rt of runtimes()) {
@@ -36,7 +36,7 @@ for (const rt of runtimes()) {
       assert.equal(add.code, 0, add.err);
       assert.match(add.err, /in keychain/);
       assert.ok(!fs.existsSync(join(home, "credentials.json")), "nothing in the file store");
-      assert.match(keychainItems(service), /github/);
+      assert.match(await keychainItems(service), /github/);
 
       const show = await credkit(rt, ["show", "github", "--json"], { env });
       assert.equal(show.code, 0, show.err);
@@ -53,7 +53,7 @@ for (const rt of runtimes()) {
 
       const rm = await credkit(rt, ["rm", "github"], { env });
       assert.equal(rm.code, 0, rm.err);
-      assert.doesNotMatch(keychainItems(service), /github/);
+      assert.doesNotMatch(await keychainItems(service), /github/);
       for (const r of [add, show, run, rm]) assert.ok(!(r.out + r.err).includes(TOKEN));
       fs.rmSync(home, { recursive: true });
     },

@@ -316,14 +316,48 @@ if (!eaccesMode) {
   );
 }
 
-/** Runs a FileBackend call as user nobody (uid 65534) in a Bun process. */
-function callAsNobody(op: string, file: string, entry: string): Record<string, unknown> {
+/**
+ * The fixture bundled into one file, beside a copy of bun, in a directory
+ * every user can enter: the checkout itself may sit where nobody cannot
+ * (root's home, a mode 0700 temporary directory).
+ */
+function nobodyRunner(dir: string): { bun: string; script: string } {
   const fixture = path.resolve(
     path.dirname(new URL(import.meta.url).pathname),
     "fixtures/file_call.ts",
   );
+  const script = path.join(dir, "file_call.js");
+  const built = new Deno.Command(bunPath, {
+    args: ["build", fixture, "--target=bun", "--outfile", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  assert(built.success, new TextDecoder().decode(built.stderr));
+  const bun = path.join(dir, "bun");
+  fs.copyFileSync(fs.realpathSync(bunPath), bun);
+  fs.chmodSync(bun, 0o755);
+  fs.chmodSync(script, 0o644);
+  return { bun, script };
+}
+
+/** Runs a FileBackend call as user nobody (uid 65534) in a Bun process. */
+function callAsNobody(
+  runner: { bun: string; script: string },
+  op: string,
+  file: string,
+  entry: string,
+): Record<string, unknown> {
   const out = new Deno.Command(setprivPath!, {
-    args: ["--reuid=65534", "--regid=65534", "--clear-groups", bunPath, fixture, op, file, entry],
+    args: [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      runner.bun,
+      runner.script,
+      op,
+      file,
+      entry,
+    ],
     env: { HOME: "/tmp", PATH: process.env.PATH ?? "/usr/bin:/bin" },
     clearEnv: true,
     stdout: "piped",
@@ -340,7 +374,8 @@ Deno.test({
   name: "file store reports an unreadable file (permission denied)",
   ignore: !eaccesMode,
   fn: async () => {
-    const dir = tempDir();
+    // /tmp itself (mode 1777), not $TMPDIR, which may be a directory only root can enter.
+    const dir = eaccesMode === "nobody" ? fs.mkdtempSync("/tmp/credkit-file-nobody-") : tempDir();
     try {
       fs.chmodSync(dir, 0o755);
       const file = path.join(dir, "credentials.json");
@@ -354,8 +389,9 @@ Deno.test({
       } else {
         // Root reads any file, so the reader is a real unprivileged process.
         fs.chmodSync(file, 0o600);
+        const runner = nobodyRunner(dir);
         for (const op of ["get", "list"]) {
-          const got = callAsNobody(op, file, "hf");
+          const got = callAsNobody(runner, op, file, "hf");
           assert.deepStrictEqual(got.ok, false);
           assert.deepStrictEqual(got.kind, "store_unavailable");
           assert.deepStrictEqual(got.why, "permission denied");
@@ -364,7 +400,7 @@ Deno.test({
             `credkit: Cannot read credentials file ${file}: permission denied`,
           );
         }
-        const set = callAsNobody("set", file, "hf");
+        const set = callAsNobody(runner, "set", file, "hf");
         assert.deepStrictEqual([set.ok, set.kind], [false, "store_unavailable"]);
       }
       assert.deepStrictEqual(await new FileBackend({ path: file }).get("hf"), { token: SECRET });
