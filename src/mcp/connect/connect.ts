@@ -12,7 +12,7 @@ import { CredkitError, usageError } from "../../errors.ts";
 import { secretValues, toEnvironment } from "../../resolve.ts";
 import type { Context } from "../../cli/context.ts";
 import { resolveWith } from "../../cli/common.ts";
-import { authTokenResolver } from "../../cli/auth_tokens.ts";
+import { authTokenResolver } from "../../auth/context_store.ts";
 import { maskString } from "../../supervise/mask.ts";
 import { authFetch } from "./auth_fetch.ts";
 import { authorize } from "./authorize.ts";
@@ -93,7 +93,6 @@ export async function runConnect(ctx: Context, options: ConnectOptions): Promise
     staticSecrets.push(value, value.replace(/^\S+\s+/, ""));
   }
   const url = fillUrl(rawUrl, values);
-  for (const v of url.searchParams.values()) if (names.length) staticSecrets.push(v);
   const service = options.service ?? defaultServiceName(rawUrl);
   if (!/^[A-Za-z0-9_.-]+$/.test(service)) {
     throw usageError("Cannot connect", "--service may hold letters, digits, '.', '_' and '-'");
