@@ -537,7 +537,8 @@ export class AuthStore {
    * The refresh token we presented was rejected. Re-read the entry first: a
    * sibling that does not share our lock (another state directory on the same
    * keychain, a sign-in) may have rotated it meanwhile, and its tokens must
-   * survive. Only an entry still holding the rejected refresh token is cleared.
+   * survive. Only an entry still holding the rejected refresh token loses its
+   * tokens (its other fields, such as a client registration, stay).
    */
   async #afterRejectedRefresh(
     service: string,
@@ -554,7 +555,12 @@ export class AuthStore {
       if (this.#isValid(now)) return now;
       throw err;
     }
-    if (now) await this.#backend.remove(service);
+    if (now && Object.keys(now.extra).length) {
+      // Keep what is not a token (an MCP server's client registration).
+      await this.#backend.set(service, now.extra);
+    } else if (now) {
+      await this.#backend.remove(service);
+    }
     this.#cache.delete(service);
     throw err;
   }

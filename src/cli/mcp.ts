@@ -186,7 +186,8 @@ async function connectRemote(ctx: Context, args: ParsedArgs): Promise<number> {
  */
 export const mcpCommand: Command & { subcommands: string[] } = {
   name: "mcp",
-  summary: "serve the tools as an MCP server; import secrets from MCP client configs",
+  summary:
+    "serve the tools as an MCP server; import secrets from MCP client configs; connect to remote MCP servers",
   subcommands: ["serve", "import", "connect"],
   usage: `Usage:
   credkit mcp serve [--tools-dir D]

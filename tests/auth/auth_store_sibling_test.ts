@@ -71,3 +71,29 @@ Deno.test("invalid_grant with no sibling write still clears the entry", async ()
     await Deno.remove(lockDir, { recursive: true });
   }
 });
+
+Deno.test("invalid_grant keeps the entry's other fields (a client registration)", async () => {
+  const backend = new MemoryBackend();
+  const lockDir = await Deno.makeTempDir({ prefix: "credkit-sib-" });
+  let now = 1_000_000_000_000;
+  const self = store(
+    backend,
+    lockDir,
+    () => Promise.reject(new AuthenticationRequired("api", "refresh token rejected")),
+    () => now,
+  );
+  try {
+    await self.setToken("api", {
+      accessToken: "at-old",
+      refreshToken: "rt-1",
+      expiresIn: 30,
+      extra: { client_id: "registered-client" },
+    });
+    now += 31_000;
+    await assert.rejects(() => self.getToken("api"), AuthenticationRequired);
+    assert.deepEqual(await backend.get("api"), { client_id: "registered-client" });
+    await assert.rejects(() => self.getToken("api"), AuthenticationRequired);
+  } finally {
+    await Deno.remove(lockDir, { recursive: true });
+  }
+});

@@ -61,6 +61,7 @@ Deno.test({
       const stats = await remote.stats();
       assert.equal(stats.refreshRequests, 1); // one refresh attempt, rejected
       assert.equal(stats.authorizations, 1); // one new sign-in for everybody
+      assert.equal(stats.registrations, 0); // with the client registration kept in the entry
       assert.equal(fs.readFileSync(browserLog, "utf8").split("\n").filter(Boolean).length, 2);
       const after = JSON.parse(fs.readFileSync(file, "utf8")).tokens.r;
       assert.notEqual(after.refresh_token, before.refresh_token);

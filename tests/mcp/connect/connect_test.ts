@@ -36,7 +36,12 @@ Deno.test({
       const c = await connectClient(["mcp", "connect", remote.mcp, "--service", "remote"], env);
       try {
         const tools = await c.client.listTools();
-        assert.deepEqual(tools.tools.map((t) => t.name).sort(), ["admin", "echo", "roots", "whoami"]);
+        assert.deepEqual(tools.tools.map((t) => t.name).sort(), [
+          "admin",
+          "echo",
+          "roots",
+          "whoami",
+        ]);
         assert.equal(
           await text(c.client.callTool({ name: "echo", arguments: { text: "hi" } })),
           "echo: hi",
