@@ -236,6 +236,43 @@ Deno.test({
 });
 
 Deno.test({
+  name: "mcp connect: ${VAR} in a URL query value is filled from the store and masked",
+  ...opts,
+  fn: async () => {
+    const pat = ["key", crypto.randomUUID().replaceAll("-", "")].join("_");
+    const remote = await startRemote({ pat });
+    const { env, home } = await privateEnv();
+    try {
+      const { command, args } = credkitCommand();
+      const add = new Deno.Command(command, {
+        args: [...args, "add", "github", "--stdin"],
+        env,
+        clearEnv: true,
+        stdin: "piped",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      const writer = add.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(`token=${pat}\n`));
+      await writer.close();
+      assert.equal((await add.output()).code, 0);
+      const url = `${remote.pat}?api_key=\${GITHUB_TOKEN}`;
+      const c = await connectClient(["mcp", "connect", url], env);
+      try {
+        const leak = await text(c.client.callTool({ name: "whoami", arguments: {} }));
+        assert.equal(leak, "you sent: api_key=****");
+      } finally {
+        await c.close();
+      }
+      assertNoSecrets(c.received.join("\n") + c.stderr(), [pat]);
+    } finally {
+      await remote.close();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "mcp connect: a server speaking only HTTP+SSE is reached through the fallback",
   ...opts,
   fn: async () => {
