@@ -13,6 +13,14 @@ import * as fs from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { targetName } from "../src/version.ts";
+import {
+  buildDefines,
+  bunCliFlags,
+  COMPILE_OPTIONS,
+  defineFlags,
+  gitCommit,
+} from "./compile_options.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist", "credkit");
@@ -60,13 +68,12 @@ const ok = (!bunOnly &&
   attempt("bun build --compile", fs.existsSync(bin("bun")) ? bin("bun") : "bun", [
     "build",
     "--compile",
-    "--minify",
-    "--bytecode",
-    // Each lazily loaded command becomes its own chunk inside the binary, so
-    // start-up reads only what the command needs (the MCP SDK, zod and the
-    // OAuth client cost ~13 ms when bundled into the entry chunk).
-    "--splitting",
-    "--format=esm",
+    // Minified bytecode, one chunk per lazily loaded command (the MCP SDK,
+    // zod and the OAuth client cost ~13 ms when bundled into the entry
+    // chunk), and no .env*/bunfig.toml autoload: the release binaries use the
+    // same list (scripts/compile_options.ts).
+    ...bunCliFlags(COMPILE_OPTIONS),
+    ...defineFlags(buildDefines(targetName(), gitCommit(root))),
     "main.ts",
     "--outfile",
     out,

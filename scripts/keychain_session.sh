@@ -12,7 +12,9 @@ if command -v gnome-keyring-daemon >/dev/null 2>&1 && [ -n "${DBUS_SESSION_BUS_A
   mkdir -m 700 "$keyrings/data" "$keyrings/run"
   trap 'rm -rf "$keyrings"' EXIT
   unset GNOME_KEYRING_CONTROL
-  eval "export $(echo -n test | XDG_DATA_HOME="$keyrings/data" XDG_RUNTIME_DIR="$keyrings/run" \
-    gnome-keyring-daemon --unlock --components=secrets --daemonize 2>/dev/null | xargs)"
+  daemon_vars=$(echo -n test | XDG_DATA_HOME="$keyrings/data" XDG_RUNTIME_DIR="$keyrings/run" \
+    gnome-keyring-daemon --unlock --components=secrets --daemonize 2>/dev/null | xargs)
+  # Newer daemons print nothing; a bare `export` would dump the environment.
+  if [ -n "$daemon_vars" ]; then eval "export $daemon_vars"; fi
 fi
 "$@"

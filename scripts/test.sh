@@ -11,11 +11,14 @@ export CREDKIT_BIN="$PWD/dist/credkit"
 # Plain output, so the summary line below can be read.
 export NO_COLOR=1
 log=$(mktemp)
+# The release tests need the release build: npm run test:release runs them.
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=(--ignore=tests/release/ tests/); fi
 if command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then
-  dbus-run-session -- bash scripts/keychain_session.sh deno test -A --quiet "${@:-tests/}" 2>&1 | tee "$log"
+  dbus-run-session -- bash scripts/keychain_session.sh deno test -A --quiet "${targets[@]}" 2>&1 | tee "$log"
 else
   echo "credkit tests: no dbus-run-session/gnome-keyring-daemon on this machine; keychain tests will skip" >&2
-  deno test -A --quiet "${@:-tests/}" 2>&1 | tee "$log"
+  deno test -A --quiet "${targets[@]}" 2>&1 | tee "$log"
 fi
 code=${PIPESTATUS[0]}
 summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)

@@ -8,10 +8,11 @@
 import type { ServiceDef } from "./catalog.ts";
 import { CredkitError } from "./errors.ts";
 import type { Env } from "./paths.ts";
-import type { Fields, SecretBackend } from "./store/backend.ts";
+import type { Fields, SecretBackend, StoreName } from "./store/backend.ts";
+import { skippedWhenUnreachable } from "./store/registry.ts";
 
-/** Where a value came from. */
-export type Source = "env" | "keychain" | "file" | "memory" | "default" | "auth";
+/** Where a value came from: the environment, a store (registry name), a default or the AuthStore. */
+export type Source = "env" | StoreName | "default" | "auth";
 
 /** One resolved field. */
 export interface ResolvedField {
@@ -46,7 +47,8 @@ export interface ResolveOptions {
 /**
  * Reads the entries of `services` from each store, once per store and service.
  * A store that becomes unreachable is reported through `onStoreError` and
- * skipped, except the file store: an unreadable or corrupt file is an error.
+ * skipped when its registry entry says so (the keychain); for the others (an
+ * unreadable file, an undecryptable pass store) it is an error.
  */
 async function readStores(
   services: ServiceDef[],
@@ -59,7 +61,10 @@ async function readStores(
       const values = await Promise.all(services.map((s) => store.get(s.name)));
       values.forEach((v, i) => v && entries.set(services[i].name, v));
     } catch (err) {
-      if (store.name !== "keychain" || !(err instanceof CredkitError) || !options.onStoreError) {
+      if (
+        !skippedWhenUnreachable(store.name) || !(err instanceof CredkitError) ||
+        !options.onStoreError
+      ) {
         throw err;
       }
       options.onStoreError(store, err);

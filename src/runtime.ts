@@ -34,9 +34,25 @@ export function mainModulePath(): string {
 }
 
 /**
+ * Options that keep `bun main.ts` from reading anything from the working
+ * directory: no `.env*` autoload (it would override stored credentials and
+ * leak into children) and no `bunfig.toml` (a `preload` there would run code
+ * inside credkit). The compiled binary is built with the same two off.
+ *
+ * @example
+ * ```ts
+ * spawn("bun", [...BUN_NO_AUTOLOAD, "main.ts", "--version"]);
+ * ```
+ */
+export const BUN_NO_AUTOLOAD: readonly string[] = [
+  "--no-env-file",
+  `--config=${process.platform === "win32" ? "NUL" : "/dev/null"}`,
+];
+
+/**
  * The argv that starts credkit itself again (for detached servers and
  * supervisors): the binary alone when compiled, otherwise the runtime plus
- * main.ts.
+ * main.ts (under Bun with {@link BUN_NO_AUTOLOAD}).
  *
  * @example
  * ```ts
@@ -46,7 +62,7 @@ export function mainModulePath(): string {
 export function selfCommand(): string[] {
   if (isCompiled) return [process.execPath];
   if (runtimeName === "deno") return [g.Deno.execPath(), "run", "-A", mainModulePath()];
-  if (runtimeName === "bun") return [process.execPath, mainModulePath()];
+  if (runtimeName === "bun") return [process.execPath, ...BUN_NO_AUTOLOAD, mainModulePath()];
   return [process.execPath, "--experimental-strip-types", mainModulePath()];
 }
 

@@ -7,7 +7,8 @@
 import { statSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CredkitError, exitCodeFor, formatError, usageError } from "../errors.ts";
-import { VERSION } from "../version.ts";
+import { VERSION, versionLine } from "../version.ts";
+import { BACKEND_NAMES, isBackendName } from "../store/registry.ts";
 import type { CommandEntry } from "./commands.ts";
 import type { Context, Globals, Io } from "./context.ts";
 
@@ -25,7 +26,8 @@ export const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
 };
 
 const GLOBAL_HELP = `Global options (before or after the command):
-  --store keychain|file  store to write to (and read from); default: keychain when reachable
+  --store ${BACKEND_NAMES.join("|")}
+                         store to write to (and read from); default: keychain when reachable
   --file PATH            file store path (default $CREDKIT_HOME/credentials.json,
                          else $XDG_CONFIG_HOME/credkit/credentials.json)
   --config PATH          credkit.json to use (default: found from the current directory up)
@@ -141,7 +143,7 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
     }
     const v = parsed.values as Record<string, string | boolean | undefined>;
     if (v.version) {
-      io.out(`credkit ${VERSION}\n`);
+      io.out(`${versionLine()}\n`);
       return 0;
     }
     if (!command) {
@@ -163,8 +165,8 @@ export async function runCli(argv: string[], host: CliHost): Promise<number> {
     }
     if (typeof v.file === "string") refuseSpecialFile(v.file);
     const store = (v.store as string | undefined) ?? (host.env.CREDKIT_STORE || undefined);
-    if (store !== undefined && store !== "keychain" && store !== "file") {
-      throw usageError("Invalid store", `"${store}" is not keychain or file`);
+    if (store !== undefined && !isBackendName(store)) {
+      throw usageError("Invalid store", `"${store}" is not one of ${BACKEND_NAMES.join(", ")}`);
     }
     let noInput: boolean | undefined;
     const globals: Globals = {

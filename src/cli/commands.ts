@@ -83,6 +83,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./mcp.ts")).mcpCommand,
   },
   {
+    name: "trust",
+    summary: "trust a project credkit.json that sends credentials (auth, tools); list, revoke",
+    load: async () => (await import("./trust.ts")).trustCommand,
+  },
+  {
     name: "doctor",
     summary: "check stores, permissions, keychain backend, config and missing credentials",
     load: async () => (await import("./doctor.ts")).doctorCommand,

@@ -5,6 +5,7 @@
  * @module
  */
 import { usageError } from "../errors.ts";
+import { BACKEND_NAMES } from "../store/registry.ts";
 import { GLOBAL_OPTIONS } from "./cli.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
@@ -17,7 +18,7 @@ type OptionTable = Command["options"];
 
 /** Values offered for options whose choices are fixed. */
 const OPTION_VALUES: Record<string, string[]> = {
-  store: ["keychain", "file"],
+  store: [...BACKEND_NAMES],
   format: ["dotenv", "shell", "json", "github"],
 };
 

@@ -9,6 +9,7 @@ import type { ParseArgsConfig } from "node:util";
 import type { spawn as nodeSpawn } from "node:child_process";
 import type { Env } from "../paths.ts";
 import type { Stores } from "../store/stores.ts";
+import type { BackendName } from "../store/registry.ts";
 import type { LoadedConfig } from "../config.ts";
 
 /** Output and input streams of a command. */
@@ -27,7 +28,8 @@ export interface Io {
 
 /** The global options, accepted before or after the command name. */
 export interface Globals {
-  store?: "keychain" | "file";
+  /** `--store` or `CREDKIT_STORE`: a name from the backend registry. */
+  store?: BackendName;
   file?: string;
   config?: string;
   json: boolean;

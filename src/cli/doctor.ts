@@ -8,7 +8,7 @@ import { CredkitError } from "../errors.ts";
 import { missingVariables, resolveServices } from "../resolve.ts";
 import { isCompiled, runtimeName } from "../runtime.ts";
 import { filePermissionWarning, fileStoreInfo } from "../store/file.ts";
-import { VERSION } from "../version.ts";
+import { BUILD_COMMIT, BUILD_TARGET, VERSION, versionLine } from "../version.ts";
 import { printJson } from "./common.ts";
 import type { Command, Context } from "./context.ts";
 
@@ -16,6 +16,30 @@ interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** False: a failure only warns. */
+  fatal?: boolean;
+}
+
+/**
+ * The name users know a keychain backend by, from its id
+ * (`keychainBackendName()`).
+ *
+ * @example
+ * ```ts
+ * keychainDisplayName("macos-keychain"); // "macOS Keychain"
+ * ```
+ */
+export function keychainDisplayName(backend: string): string {
+  switch (backend) {
+    case "macos-keychain":
+      return "macOS Keychain";
+    case "windows-credential-manager":
+      return "Windows Credential Manager";
+    case "secret-service":
+      return "Secret Service over D-Bus";
+    default:
+      return backend;
+  }
 }
 
 /** Runs `doctor`; exit 1 when a store or the config is broken. */
@@ -26,8 +50,8 @@ export async function runDoctor(ctx: Context): Promise<number> {
     name: "keychain",
     ok: kc.available,
     detail: kc.available
-      ? `reachable (${kc.backend})`
-      : `unavailable (${kc.backend}): ${kc.reason ?? "not reachable"}`,
+      ? `reachable (${keychainDisplayName(kc.backend)})`
+      : `unavailable (${keychainDisplayName(kc.backend)}): ${kc.reason ?? "not reachable"}`,
   });
   const info = fileStoreInfo(ctx.stores.filePath);
   const warning = info.exists ? filePermissionWarning(ctx.stores.filePath) : undefined;
@@ -46,6 +70,8 @@ export async function runDoctor(ctx: Context): Promise<number> {
     fileDetail += `; ${warning}`;
   }
   checks.push({ name: "file store", ok: fileOk, detail: fileDetail });
+  const storeChecks = await ctx.stores.diagnose();
+  checks.push(...storeChecks);
   const chosen = ctx.stores.chosen;
   checks.push({
     name: "write store",
@@ -67,6 +93,11 @@ export async function runDoctor(ctx: Context): Promise<number> {
     const stores = [];
     if (kc.available) stores.push(ctx.stores.backend("keychain"));
     if (fileOk && info.exists) stores.push(ctx.stores.backend("file"));
+    const chosen = ctx.stores.chosen;
+    if (
+      chosen && chosen !== "keychain" && chosen !== "file" &&
+      storeChecks.every((c) => c.ok || c.fatal === false)
+    ) stores.push(ctx.stores.backend(chosen));
     const resolved = await resolveServices(Object.values(config.services), {
       env: ctx.env,
       stores,
@@ -84,16 +115,21 @@ export async function runDoctor(ctx: Context): Promise<number> {
       detail: err instanceof CredkitError ? err.message : String(err),
     });
   }
-  const broken = checks.filter((c) => !c.ok && c.name !== "keychain" && c.name !== "write store");
+  const broken = checks.filter((c) =>
+    !c.ok && c.fatal !== false && c.name !== "keychain" && c.name !== "write store"
+  );
   if (ctx.globals.json) {
     printJson(ctx, {
       version: VERSION,
+      target: BUILD_TARGET,
+      commit: BUILD_COMMIT,
       runtime: isCompiled ? "binary" : runtimeName,
+      keychainBackend: kc.backend,
       checks,
       missing,
     });
   } else {
-    ctx.io.out(`credkit ${VERSION} (${isCompiled ? "binary" : runtimeName})\n`);
+    ctx.io.out(`${versionLine()} ${isCompiled ? "binary" : `on ${runtimeName}`}\n`);
     for (const c of checks) {
       const mark = c.ok ? "ok  " : broken.includes(c) ? "FAIL" : "warn";
       ctx.io.out(`${mark}  ${c.name}: ${c.detail}\n`);
@@ -111,8 +147,10 @@ export const doctorCommand: Command = {
   summary: "check stores, permissions, keychain backend, config and missing credentials",
   usage: `Usage: credkit doctor [--json]
 
-Exit code 1 when the file store or the config is broken (an unreachable keychain
-alone is reported, not an error).
+Exit code 1 when the file store or the config is broken, or the chosen store
+cannot be used (an unreachable keychain alone is reported, not an error). A pass
+store is reported too: directory, .gpg-id recipients, whether your key can
+decrypt, its git remote and whether it is behind (git fetch, bounded by a timeout).
 
 Example:
   credkit doctor`,

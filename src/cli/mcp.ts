@@ -21,7 +21,7 @@ import {
   type ImportReport,
   runImport,
 } from "./mcp_import.ts";
-import { executorFromContext, loadTools } from "./tool.ts";
+import { executorFromContext, loadTools } from "../executor/context_tools.ts";
 
 /**
  * Serves every tool manifest as an MCP tool over stdio until stdin closes.

@@ -33,6 +33,7 @@ import { defaultCredentialsFile } from "../paths.ts";
 import { isCompiled } from "../runtime.ts";
 import type { SecretBackend } from "../store/backend.ts";
 import { updateEntry } from "../store/backend.ts";
+import { type BackendName, isBackendName } from "../store/registry.ts";
 import { maskString } from "../supervise/mask.ts";
 
 const SECRET_NAME = /TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|(^|_)PAT(_|$)/i;
@@ -77,7 +78,7 @@ export interface WrapTarget {
   /** Absolute path of the credkit.json declaring the `mcp-*` services. */
   credkitConfig: string;
   /** The store the secrets are written to. */
-  store: "keychain" | "file";
+  store: BackendName;
   /** The file store path (used when `store` is `file`). */
   filePath: string;
 }
@@ -452,7 +453,7 @@ export interface ImportOptions {
   /** The file store path. */
   filePath: string;
   /** Store name for a dry run when no store is reachable. */
-  fallbackStoreName?: "keychain" | "file";
+  fallbackStoreName?: BackendName;
 }
 
 /** What {@link runImport} did. */
@@ -490,10 +491,10 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     ? loadConfig({ cwd: dirname(options.credkitConfig), explicitPath: options.credkitConfig })
     : parseConfig({}, options.credkitConfig);
   let store: SecretBackend | undefined;
-  let storeName: "keychain" | "file" | undefined;
+  let storeName: BackendName | undefined;
   try {
     store = await options.store();
-    storeName = store.name === "file" ? "file" : "keychain";
+    storeName = isBackendName(store.name) ? store.name : "keychain";
   } catch (err) {
     if (!options.dryRun) throw err;
     storeName = options.fallbackStoreName;

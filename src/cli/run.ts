@@ -10,7 +10,7 @@ import { CredkitError, usageError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
 import { parseDotenv } from "../format/dotenv.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
-import { runChild, type RunMode } from "../supervise/child.ts";
+import { runChild, type RunMode } from "../process/run_child.ts";
 import { authTokenResolver } from "../auth/context_store.ts";
 import { optBool, optList, optString, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";

@@ -14,6 +14,8 @@ import type { LoadedConfig, ServerDef } from "../config.ts";
 import { CredkitError, usageError } from "../errors.ts";
 import { missingVariables, type ResolvedService, secretValues } from "../resolve.ts";
 import { selfCommand } from "../runtime.ts";
+import { launch } from "../process/launch.ts";
+import { onTerminationSignals } from "../process/signals.ts";
 import { updateEntry } from "../store/backend.ts";
 import { maskString } from "../supervise/mask.ts";
 import {
@@ -243,19 +245,27 @@ export async function startServer(
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
   let child;
   try {
-    child = ctx.spawn(cmd, args, {
-      cwd: ctx.cwd,
+    child = await launch({
+      command: cmd,
+      args,
       env,
+      cwd: ctx.cwd,
       stdio: ["ignore", logFd, logFd],
-      detached: true,
+      spawn: ctx.spawn,
     });
   } finally {
     fs.closeSync(logFd);
   }
-  const supervisorPid = child.pid ?? 0;
+  if (!child.ok) {
+    throw new CredkitError(
+      "error",
+      `Cannot start server ${name}`,
+      `cannot run ${cmd}: ${child.why}`,
+    );
+  }
+  const supervisorPid = child.pid;
   let supervisorExit: number | null | undefined;
-  child.once("exit", (code) => (supervisorExit = code));
-  child.once("error", () => (supervisorExit ??= 126));
+  child.exited.then((exit) => (supervisorExit = exit.code));
 
   const fail = (why: string): never => {
     const lines = tailLines(paths.log, FAILURE_LOG_LINES).map((l) => maskString(l, secrets));
@@ -291,9 +301,7 @@ export async function startServer(
   const deadline = ctx.clock() + readyTimeout + SUPERVISOR_STARTUP_MS;
   // Interrupted while waiting: the half-started server must not stay behind.
   let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => (interrupted ??= sig);
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const s of signals) process.on(s, onSignal);
+  const stopListening = onTerminationSignals((sig) => (interrupted ??= sig));
   try {
     for (;;) {
       if (interrupted) {
@@ -325,7 +333,7 @@ export async function startServer(
       await sleep(POLL_MS);
     }
   } finally {
-    for (const s of signals) process.off(s, onSignal);
+    stopListening();
     child.unref();
   }
 }
@@ -532,9 +540,7 @@ async function runLogs(
   if (!follow) return 0;
   let pos = fs.statSync(path).size;
   let stopped = false;
-  const stop = () => (stopped = true);
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const s of signals) process.on(s, stop);
+  const stopListening = onTerminationSignals(() => (stopped = true));
   try {
     while (!stopped) {
       let size = 0;
@@ -557,7 +563,7 @@ async function runLogs(
       await sleep(200);
     }
   } finally {
-    for (const s of signals) process.off(s, stop);
+    stopListening();
   }
   return 0;
 }

@@ -5,6 +5,7 @@
  */
 import type { ResolvedService } from "../resolve.ts";
 import { maskForDisplay } from "../secret.ts";
+import { BACKEND_NAMES } from "../store/registry.ts";
 import { optBool, printJson, renderTable, resolveWith, servicesNamed } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
@@ -88,7 +89,7 @@ export const showCommand: Command = {
 
 Shows each field of the named services (all when none is named): its variable,
 its value masked (at most the last 4 characters of a secret), and where it came
-from: env, keychain, file, default, or missing.
+from: env, a store (${BACKEND_NAMES.join(", ")}), default, or missing.
 
 Examples:
   credkit show huggingface

@@ -8,14 +8,14 @@
  * @module
  */
 import { resolve as resolvePath } from "node:path";
-import process from "node:process";
 import type { LoadedConfig } from "../config.ts";
 import { CredkitError, usageError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
 import { writeFileAtomic } from "../fs_write.ts";
 import { missingVariables, type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
 import { runCaptured } from "../supervise/capture.ts";
-import { exitCodeOf } from "../supervise/child.ts";
+import { exitCodeOf } from "../process/launch.ts";
+import { forwardSignals, TERMINATION_SIGNALS } from "../process/signals.ts";
 import { junitXml } from "../supervise/junit.ts";
 import { maskString } from "../supervise/mask.ts";
 import { authTokenResolver } from "../auth/context_store.ts";
@@ -55,6 +55,8 @@ export interface BackendTestOptions {
   onResult?: (result: BackendResult) => void;
   /** Aborting stops the running backends and starts no more (they fail as interrupted). */
   signal?: AbortSignal;
+  /** Holds the process groups of the backends running now (for signal forwarding). */
+  groups?: Set<number>;
 }
 
 /**
@@ -167,6 +169,7 @@ export async function runBackendTests(
         };
       } else {
         if (ctx.globals.verbose) ctx.io.err(`credkit: testing ${name}\n`);
+        let group: number | undefined;
         const r = await runCaptured({
           command: def.command[0],
           args: def.command.slice(1),
@@ -176,7 +179,9 @@ export async function runBackendTests(
           timeoutMs: def.timeoutMs,
           spawn: ctx.spawn,
           signal: options.signal,
+          onStart: (pid) => options.groups?.add(group = pid),
         });
+        if (group !== undefined) options.groups?.delete(group);
         const passed = r.code === 0 && !r.timedOut && r.startError === undefined;
         const reason = passed
           ? ""
@@ -296,16 +301,21 @@ export async function runTest(ctx: Context, args: ParsedArgs): Promise<number> {
       );
     }
   }
-  // Backends run in their own process groups, out of reach of the terminal's
-  // Ctrl-C: credkit stops them itself.
+  // Backends run in their own process groups, out of reach of the terminal:
+  // SIGINT, SIGTERM and SIGHUP make credkit stop them; every other signal is
+  // forwarded to them, job control included.
   const abort = new AbortController();
   let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupted ??= sig;
-    abort.abort();
-  };
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const s of signals) process.on(s, onSignal);
+  const groups = new Set<number>();
+  const stopForwarding = forwardSignals({
+    groups: () => groups,
+    intercept: (sig) => {
+      if (!TERMINATION_SIGNALS.includes(sig)) return false;
+      interrupted ??= sig;
+      abort.abort();
+      return true;
+    },
+  });
   let results: BackendResult[];
   try {
     results = await runBackendTests(ctx, {
@@ -313,9 +323,10 @@ export async function runTest(ctx: Context, args: ParsedArgs): Promise<number> {
       jobs,
       requireAll: optBool(args, "require-all"),
       signal: abort.signal,
+      groups,
     });
   } finally {
-    for (const s of signals) process.off(s, onSignal);
+    stopForwarding();
     if (serverName && stopAfter) await stopServer(ctx, serverName);
   }
 

@@ -5,75 +5,11 @@
  * @module
  */
 import { usageError } from "../errors.ts";
-import {
-  coerceParams,
-  createExecutor,
-  type Executor,
-  type ToolResult,
-} from "../executor/executor.ts";
-import { findToolsDir, type LoadedTool, loadToolManifests } from "../executor/manifest.ts";
-import { authStoreFromContext } from "../auth/context_store.ts";
-import {
-  note,
-  optString,
-  optStrings,
-  printJson,
-  renderTable,
-  resolveWith,
-  servicesNamed,
-} from "./common.ts";
+import { coerceParams, type ToolResult } from "../executor/executor.ts";
+import type { LoadedTool } from "../executor/manifest.ts";
+import { executorFromContext, loadTools, type ToolSet } from "../executor/context_tools.ts";
+import { note, optString, optStrings, printJson, renderTable } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
-
-/** The loaded tools and the directory they came from. */
-export interface ToolSet {
-  /** The tools directory, or `undefined` when none was found. */
-  dir?: string;
-  tools: LoadedTool[];
-}
-
-/**
- * Loads the tool manifests of a context: `--tools-dir`, else `.credkit/tools`
- * next to credkit.json, else the first one found from the working directory up.
- *
- * @example
- * ```ts
- * const { dir, tools } = await loadTools(ctx, optString(args, "tools-dir"));
- * ```
- */
-export async function loadTools(ctx: Context, explicitDir?: string): Promise<ToolSet> {
-  const config = await ctx.config();
-  const dir = findToolsDir({ cwd: ctx.cwd, configPath: config.path, explicit: explicitDir });
-  if (!dir) return { tools: [] };
-  return {
-    dir,
-    tools: loadToolManifests(dir, config.services, { required: explicitDir !== undefined }),
-  };
-}
-
-/**
- * An executor wired to a context: credential variables resolved from its
- * stores, tokens from its AuthStore, HTTP through its fetch.
- *
- * @example
- * ```ts
- * const executor = await executorFromContext(ctx, tools);
- * ```
- */
-export async function executorFromContext(ctx: Context, tools: LoadedTool[]): Promise<Executor> {
-  const config = await ctx.config();
-  const timeout = Number(ctx.env.CREDKIT_TOOL_TIMEOUT_MS);
-  return createExecutor({
-    manifests: tools,
-    resolveVariables: (names) =>
-      resolveWith(
-        { ...ctx, globals: { ...ctx.globals, quiet: true } },
-        servicesNamed(config, names),
-      ),
-    authStore: authStoreFromContext(ctx),
-    fetch: ctx.fetch,
-    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
-  });
-}
 
 /**
  * The exit code for a tool result: 0 success, 3 sign-in or credentials

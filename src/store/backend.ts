@@ -11,8 +11,10 @@
 /** The fields of one entry: field name → value. */
 export type Fields = Record<string, string>;
 
-/** Which store a value lives in. */
-export type StoreName = "keychain" | "file" | "memory";
+import type { BackendName } from "./registry.ts";
+
+/** Which store a value lives in: a registered backend, or the in-memory test double. */
+export type StoreName = BackendName | "memory";
 
 /** Entry namespaces: user credentials, or OAuth tokens kept by the AuthStore. */
 export type Namespace = "credentials" | "tokens";

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { CredkitError } from "../errors.ts";
 import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
 import { MemoryBackend } from "./memory.ts";
+import type { BackendName, StoreCheck } from "./registry.ts";
 
 /** Reachability of the keychain. */
 export interface KeychainStatus {
@@ -23,7 +24,7 @@ export interface KeychainStatus {
 /** The stores a command works with. */
 export interface Stores {
   /** The store the user chose (`--store` or `CREDKIT_STORE`), if any. */
-  readonly chosen?: "keychain" | "file";
+  readonly chosen?: BackendName;
   /** The file store path. */
   readonly filePath: string;
   /** Stores to read, in precedence order; limited to the chosen one when set. */
@@ -33,14 +34,29 @@ export interface Stores {
   /** Whether the keychain is reachable (probed once). */
   keychainStatus(): Promise<KeychainStatus>;
   /** A store by name. */
-  backend(name: "keychain" | "file", ns?: Namespace): SecretBackend;
+  backend(name: BackendName, ns?: Namespace): SecretBackend;
+  /**
+   * Stores that exist here but are not read (not chosen, not read by default,
+   * e.g. a pass store): `list` shows which services they hold.
+   */
+  unread(ns?: Namespace): Promise<SecretBackend[]>;
+  /** Extra `doctor` checks of registered stores (a pass store, for example). */
+  diagnose(): Promise<StoreCheck[]>;
 }
 
 /** How to build stores; real ones come from main.ts, memory ones from tests. */
 export interface StoresOptions {
-  chosen?: "keychain" | "file";
+  /** The store chosen with `--store` / `CREDKIT_STORE`, if any. */
+  chosen?: BackendName;
+  /** The file store path. */
   filePath: string;
-  makeBackend: (name: "keychain" | "file", ns: Namespace) => SecretBackend;
+  /** Builds the backend registered under `name` for a namespace (see `registry.ts`). */
+  makeBackend: (name: BackendName, ns: Namespace) => SecretBackend;
+  /** Stores present here that are not read by default (default: none). */
+  presentUnread?: () => BackendName[];
+  /** Extra `doctor` checks (default: none). */
+  diagnose?: (chosen: BackendName | undefined) => Promise<StoreCheck[]>;
+  /** Tells whether the keychain is reachable (called once). */
   probeKeychain: () => Promise<KeychainStatus>;
   /** Called once when the keychain is unreachable while reading. */
   warn?: (message: string) => void;
@@ -61,7 +77,7 @@ export function createStores(options: StoresOptions): Stores {
   const cache = new Map<string, SecretBackend>();
   let status: Promise<KeychainStatus> | undefined;
   let warned = false;
-  const backend = (name: "keychain" | "file", ns: Namespace = "credentials") => {
+  const backend = (name: BackendName, ns: Namespace = "credentials") => {
     const key = `${name}:${ns}`;
     let b = cache.get(key);
     if (!b) {
@@ -77,6 +93,11 @@ export function createStores(options: StoresOptions): Stores {
     filePath: options.filePath,
     backend,
     keychainStatus,
+    unread(ns: Namespace = "credentials") {
+      const names = (options.presentUnread?.() ?? []).filter((n) => n !== options.chosen);
+      return Promise.resolve(names.map((n) => backend(n, ns)));
+    },
+    diagnose: () => options.diagnose?.(options.chosen) ?? Promise.resolve([]),
     async readable(ns: Namespace = "credentials") {
       if (options.chosen) return [backend(options.chosen, ns)];
       const kc = await keychainStatus();
@@ -154,7 +175,8 @@ export function withChangeNotices(
 
 /** Options for {@link memoryStores}. */
 export interface MemoryStoresOptions {
-  chosen?: "keychain" | "file";
+  /** The chosen store, as `--store` would set it. */
+  chosen?: BackendName;
   keychainAvailable?: boolean;
   keychain?: Record<string, Fields>;
   file?: Record<string, Fields>;

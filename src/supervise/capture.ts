@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { ChildProcess, spawn as nodeSpawn } from "node:child_process";
-import { exitCodeOf } from "./child.ts";
+import type { spawn as nodeSpawn } from "node:child_process";
+import { Writable } from "node:stream";
 import { StreamMasker } from "./mask.ts";
-import { resolveCommand } from "./resolve_command.ts";
-import { signalGroup } from "../process_signals.ts";
+import { launch } from "../process/launch.ts";
+import { closeReadEnd, relay } from "../process/relay.ts";
 import { settleWithin } from "./settle.ts";
 
 /** Default cap on the captured output kept in memory (the tail is kept). */
@@ -19,15 +19,19 @@ const KILL_GRACE_MS = 2000;
 
 /** Options of {@link runCaptured}. */
 export interface CaptureOptions {
+  /** The command: a name searched in `env.PATH`, or a path (relative to `cwd`). */
   command: string;
+  /** Arguments after the command. */
   args: string[];
   /** The complete environment of the command. */
   env: Record<string, string>;
+  /** Working directory of the command. */
   cwd: string;
   /** Values masked in the captured output. */
   secrets: string[];
   /** Kill the group (SIGTERM, then SIGKILL) after this many ms. */
   timeoutMs?: number;
+  /** Spawn function (`node:child_process` spawn). */
   spawn: typeof nodeSpawn;
   /** Bytes of output kept (the end of it); default {@link DEFAULT_MAX_CAPTURE}. */
   maxCapture?: number;
@@ -35,6 +39,8 @@ export interface CaptureOptions {
   onOutput?: (chunk: Uint8Array) => void;
   /** Aborting stops the command's group (SIGTERM, then SIGKILL). */
   signal?: AbortSignal;
+  /** Called once the command has started, with its pid (also its process group id). */
+  onStart?: (pid: number) => void;
 }
 
 /** The outcome of {@link runCaptured}. */
@@ -43,6 +49,7 @@ export interface CaptureResult {
   code: number;
   /** The signal that ended it, if any. */
   signal: string | null;
+  /** Whether it was stopped because it ran past {@link CaptureOptions.timeoutMs}. */
   timedOut: boolean;
   /** Whether it was stopped through {@link CaptureOptions.signal}. */
   aborted: boolean;
@@ -50,6 +57,7 @@ export interface CaptureResult {
   output: string;
   /** Why it could not be started, when it could not. */
   startError?: string;
+  /** How long it ran, in milliseconds. */
   durationMs: number;
 }
 
@@ -69,117 +77,64 @@ export interface CaptureResult {
 export async function runCaptured(opts: CaptureOptions): Promise<CaptureResult> {
   const started = Date.now();
   const max = opts.maxCapture ?? DEFAULT_MAX_CAPTURE;
-  const found = resolveCommand(opts.command, opts.env, opts.cwd);
-  const fail = (code: number, why: string): CaptureResult => ({
-    code,
-    signal: null,
-    timedOut: false,
-    aborted: false,
-    output: "",
-    startError: why,
-    durationMs: Date.now() - started,
+  const child = await launch({
+    command: opts.command,
+    args: opts.args,
+    env: opts.env,
+    cwd: opts.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    spawn: opts.spawn,
   });
-  if (!found.ok) {
-    if (found.reason === "not_found") {
-      return fail(
-        127,
-        found.searched === undefined
-          ? `${opts.command}: no such file or directory`
-          : `${opts.command}: command not found in PATH=${found.searched}`,
-      );
-    }
-    return fail(
-      126,
-      `${opts.command}: ${
-        found.reason === "is_directory" ? "is a directory" : "permission denied"
-      }`,
-    );
+  if (!child.ok) {
+    return {
+      code: child.code,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      output: "",
+      startError: `${opts.command}: ${child.why}`,
+      durationMs: Date.now() - started,
+    };
   }
-  let child: ChildProcess;
-  try {
-    child = opts.spawn(found.path, opts.args, {
-      argv0: opts.command,
-      cwd: opts.cwd,
-      env: opts.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-      windowsHide: true,
-    });
-  } catch (err) {
-    return fail(126, `${opts.command}: ${(err as Error).message.split("\n")[0]}`);
-  }
+  opts.onStart?.(child.pid);
 
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const keep = (bytes: Uint8Array) => {
-    if (bytes.length === 0) return;
-    opts.onOutput?.(bytes);
-    chunks.push(bytes.slice());
-    size += bytes.length;
-    while (size > max && chunks.length > 1) size -= chunks.shift()!.length;
-  };
-  const relay = (src: NodeJS.ReadableStream | null) =>
-    new Promise<void>((resolveRelay) => {
-      if (!src) return resolveRelay();
-      const masker = new StreamMasker(opts.secrets);
-      let ended = false;
-      src.on("data", (c: Uint8Array) => keep(masker.push(c)));
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        keep(masker.flush());
-        resolveRelay();
-      };
-      src.once("end", end);
-      src.once("close", end);
-      src.once("error", end);
-    });
-  const relays = Promise.all([relay(child.stdout), relay(child.stderr)]);
+  const keep = new Writable({
+    write(bytes: Uint8Array, _enc, callback) {
+      if (bytes.length > 0) {
+        opts.onOutput?.(bytes);
+        chunks.push(bytes.slice());
+        size += bytes.length;
+        while (size > max && chunks.length > 1) size -= chunks.shift()!.length;
+      }
+      callback();
+    },
+  });
+  const exited = child.exited;
+  const relays = Promise.all(
+    [child.stdout, child.stderr].map((src) =>
+      src ? relay(src, new StreamMasker(opts.secrets), keep, exited, closeReadEnd) : undefined
+    ),
+  );
+
   let timedOut = false;
   let aborted = false;
+  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    child.stop(KILL_GRACE_MS);
+  }, opts.timeoutMs);
+  const abortSignal = opts.signal;
+  const onAbort = () => {
+    aborted = true;
+    child.stop(KILL_GRACE_MS);
+  };
+  if (abortSignal?.aborted) onAbort();
+  else abortSignal?.addEventListener("abort", onAbort, { once: true });
 
-  const exit = await new Promise<{ code: number; signal: string | null; error?: string }>(
-    (resolveExit) => {
-      child.once("exit", (code, signal) => resolveExit({ code: exitCodeOf(code, signal), signal }));
-      child.once("error", (err) => {
-        if (child.pid === undefined) {
-          resolveExit({
-            code: 126,
-            signal: null,
-            error: `${opts.command}: ${(err as Error).message.split("\n")[0]}`,
-          });
-        }
-      });
-      if (child.pid === undefined) return;
-      const pid = child.pid;
-      const stop = () => {
-        signalGroup(pid, "SIGTERM");
-        const k = setTimeout(() => signalGroup(pid, "SIGKILL"), KILL_GRACE_MS);
-        child.once("exit", () => clearTimeout(k));
-      };
-      if (opts.timeoutMs !== undefined) {
-        const t = setTimeout(() => {
-          timedOut = true;
-          stop();
-        }, opts.timeoutMs);
-        child.once("exit", () => clearTimeout(t));
-      }
-      const abortSignal = opts.signal;
-      if (abortSignal) {
-        const onAbort = () => {
-          aborted = true;
-          stop();
-        };
-        if (abortSignal.aborted) onAbort();
-        else {
-          abortSignal.addEventListener("abort", onAbort, { once: true });
-          child.once("exit", () => abortSignal.removeEventListener("abort", onAbort));
-        }
-      }
-    },
-  );
-  // Nothing the command started outlives it.
-  if (child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+  const exit = await exited;
+  clearTimeout(timer);
+  abortSignal?.removeEventListener("abort", onAbort);
   await settleWithin(relays, 1000);
   child.stdout?.destroy();
   child.stderr?.destroy();
@@ -197,7 +152,6 @@ export async function runCaptured(opts: CaptureOptions): Promise<CaptureResult> 
     timedOut,
     aborted,
     output,
-    ...(exit.error ? { startError: exit.error } : {}),
     durationMs: Date.now() - started,
   };
 }

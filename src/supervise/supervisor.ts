@@ -7,15 +7,16 @@
  *
  * @module
  */
-import type { ChildProcess, spawn as nodeSpawn } from "node:child_process";
+import type { spawn as nodeSpawn } from "node:child_process";
 import * as fs from "node:fs";
 import process from "node:process";
-import type { Writable } from "node:stream";
+import { Writable } from "node:stream";
 import type { ServerDef } from "../config.ts";
 import { type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
-import { exitCodeOf } from "./child.ts";
 import { StreamMasker } from "./mask.ts";
-import { resolveCommand } from "./resolve_command.ts";
+import { launch } from "../process/launch.ts";
+import { closeReadEnd, relay } from "../process/relay.ts";
+import { forwardSignals, TERMINATION_SIGNALS } from "../process/signals.ts";
 import {
   changedCredentials,
   type CredentialRecord,
@@ -25,7 +26,6 @@ import {
   type ServerState,
   writeServerState,
 } from "./server_state.ts";
-import { signalGroup } from "../process_signals.ts";
 import { settleWithin } from "./settle.ts";
 
 /** A crash within this many ms of starting counts as a quick crash. */
@@ -152,18 +152,24 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
   const wakeUp = () => {
     for (const l of [...listeners]) l();
   };
-  const onSignal = () => {
-    stopRequested = true;
-    wakeUp();
-  };
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const s of signals) process.on(s, onSignal);
+  // SIGINT, SIGTERM, SIGHUP stop the supervisor (and the server); every
+  // other signal goes to the server's group, job control included.
+  const liveGroups = new Set<number>();
+  const stopForwarding = forwardSignals({
+    groups: () => liveGroups,
+    intercept: (signal) => {
+      if (!TERMINATION_SIGNALS.includes(signal)) return false;
+      stopRequested = true;
+      wakeUp();
+      return true;
+    },
+  });
 
   let resolved: Record<string, ResolvedService>;
   try {
     resolved = await opts.resolve();
   } catch (err) {
-    for (const s of signals) process.off(s, onSignal);
+    stopForwarding();
     return finish("failed", `cannot resolve credentials: ${firstLine(err)}`, 1);
   }
   let records: CredentialRecord[] = credentialRecords(resolved, salt);
@@ -208,7 +214,7 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
     for (;;) {
       if (stopRequested) return finish("stopped", "stopped on request", 0);
       pendingChange = undefined;
-      const instance = startInstance(opts, resolved, state, save, () => {
+      const instance = await startInstance(opts, resolved, state, save, liveGroups, () => {
         if (!everReady) opts.log(`credkit: server ${name} is ready (pid ${state.pid})`);
         everReady = true;
       });
@@ -243,7 +249,7 @@ export async function supervise(opts: SuperviseOptions): Promise<number> {
     }
   } finally {
     stopWatching();
-    for (const s of signals) process.off(s, onSignal);
+    stopForwarding();
   }
 
   /** Handles a server exit; returns the supervisor's exit code when it ends. */
@@ -358,55 +364,35 @@ interface Instance {
 }
 
 /** Spawns the server once; returns an exit code when it cannot be started. */
-function startInstance(
+async function startInstance(
   opts: SuperviseOptions,
   resolved: Record<string, ResolvedService>,
   state: ServerState,
   save: () => void,
+  liveGroups: Set<number>,
   onReady: () => void,
-): Instance | number {
+): Promise<Instance | number> {
   const { def } = opts;
   const clock = opts.clock ?? Date.now;
-  const env = { ...opts.baseEnv, ...toEnvironment(resolved) };
   const secrets = secretValues(resolved);
-  const found = resolveCommand(def.command, env, opts.cwd);
-  if (!found.ok) {
-    const why = found.reason === "not_found"
-      ? (found.searched === undefined
-        ? "no such file or directory"
-        : `command not found in PATH=${found.searched}`)
-      : found.reason === "is_directory"
-      ? "is a directory"
-      : "permission denied";
-    opts.log(`credkit: cannot run ${def.command}: ${why}`);
-    return found.reason === "not_found" ? 127 : 126;
-  }
-  let child: ChildProcess;
-  try {
-    child = opts.spawn(found.path, def.args, {
-      argv0: def.command,
-      cwd: opts.cwd,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-      windowsHide: true,
-    });
-  } catch (err) {
-    opts.log(`credkit: cannot run ${def.command}: ${(err as Error).message.split("\n")[0]}`);
-    return 126;
-  }
-  const exited = new Promise<{ code: number; signal: string | null }>((resolveExit) => {
-    child.once("exit", (code, signal) => resolveExit({ code: exitCodeOf(code, signal), signal }));
-    child.once("error", (err) => {
-      if (child.pid === undefined) {
-        opts.log(`credkit: cannot run ${def.command}: ${(err as Error).message.split("\n")[0]}`);
-        resolveExit({ code: 126, signal: null });
-      }
-    });
+  const child = await launch({
+    command: def.command,
+    args: def.args,
+    env: { ...opts.baseEnv, ...toEnvironment(resolved) },
+    cwd: opts.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    spawn: opts.spawn,
   });
-  const pid = child.pid ?? 0;
+  if (!child.ok) {
+    opts.log(`credkit: cannot run ${def.command}: ${child.why}`);
+    return child.code;
+  }
+  const exited = child.exited;
+  const pid = child.pid;
+  liveGroups.add(pid);
+  exited.then(() => liveGroups.delete(pid));
   state.pid = pid;
-  state.startTime = pid ? processStartTime(pid) : null;
+  state.startTime = processStartTime(pid);
   state.serverStartedAt = clock();
   state.phase = "starting";
   delete state.reason;
@@ -434,10 +420,22 @@ function startInstance(
     if (tail.includes(logLine)) becomeReady();
     else if (tail.length > logLine.length * 2 + 4096) tail = tail.slice(-logLine.length);
   };
-  const relays = [
-    relayMasked(child.stdout, secrets, opts.stdout, seeLine),
-    relayMasked(child.stderr, secrets, opts.stderr, seeLine),
-  ];
+  const relays = Promise.all([
+    relay(
+      child.stdout!,
+      new StreamMasker(secrets),
+      observed(opts.stdout, seeLine),
+      exited,
+      closeReadEnd,
+    ),
+    relay(
+      child.stderr!,
+      new StreamMasker(secrets),
+      observed(opts.stderr, seeLine),
+      exited,
+      closeReadEnd,
+    ),
+  ]);
 
   if (def.ready?.url) {
     const url = def.ready.url;
@@ -468,63 +466,33 @@ function startInstance(
 
   return {
     exited: exited.then(async (e) => {
-      // Nothing the server started outlives it.
-      if (pid) signalGroup(pid, "SIGKILL");
-      await settleWithin(Promise.all(relays), 1000);
+      await settleWithin(relays, 1000);
       return e;
     }),
     wasReady: () => isReady,
     async stop(timeoutMs: number) {
-      if (!alive) {
-        await exited;
-        return;
-      }
-      if (pid) signalGroup(pid, "SIGTERM");
-      const killer = setTimeout(() => pid && signalGroup(pid, "SIGKILL"), timeoutMs);
-      await exited;
-      clearTimeout(killer);
-      if (pid) signalGroup(pid, "SIGKILL");
-      await settleWithin(Promise.all(relays), 1000);
+      await child.stop(timeoutMs);
+      await settleWithin(relays, 1000);
     },
   };
 }
 
-/** Copies a child's stream through a masker into `dst`, with backpressure. */
-function relayMasked(
-  src: NodeJS.ReadableStream | null,
-  secrets: string[],
-  dst: Writable,
-  onBytes: (b: Uint8Array) => void,
-): Promise<void> {
-  if (!src) return Promise.resolve();
-  const masker = new StreamMasker(secrets);
-  return new Promise((resolveRelay) => {
-    let ended = false;
-    const write = (bytes: Uint8Array) => {
-      if (bytes.length === 0) return true;
+/**
+ * A Writable in front of `dst` that calls `onBytes` after each chunk was
+ * handed to `dst` (so the log shows a line before "is ready"), keeps `dst`'s
+ * backpressure, and never fails: a broken terminal must not stop the server.
+ */
+function observed(dst: Writable, onBytes: (b: Uint8Array) => void): Writable {
+  return new Writable({
+    write(bytes: Uint8Array, _enc, callback) {
       let more = true;
       try {
         more = dst.write(bytes);
       } catch { /* a broken terminal must not stop the server */ }
-      // After the write, so that the log shows the line before "is ready".
       onBytes(bytes);
-      return more;
-    };
-    src.on("data", (chunk: Uint8Array) => {
-      if (!write(masker.push(chunk))) {
-        src.pause();
-        dst.once("drain", () => src.resume());
-      }
-    });
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      write(masker.flush());
-      resolveRelay();
-    };
-    src.once("end", end);
-    src.once("close", end);
-    src.once("error", end);
+      if (more) callback();
+      else dst.once("drain", () => callback());
+    },
   });
 }
 

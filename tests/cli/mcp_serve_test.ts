@@ -137,6 +137,8 @@ Deno.test({
       CREDKIT_STORE: "file",
       MYAPI_URL: api.base,
       MYAPI_KEY: KEY,
+      // The project declares auth and tools: trusted the way CI trusts it.
+      CREDKIT_TRUSTED_CONFIG_PATHS: root,
     });
     const argv = credkitArgv();
     const transport = new StdioClientTransport({

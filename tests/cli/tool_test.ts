@@ -48,6 +48,8 @@ Deno.test("credkit tool list / run", async (t) => {
   try {
     const tc = makeTestContext({
       config,
+      // The tools were found by search: trusted the way CI trusts them.
+      env: { CREDKIT_TRUSTED_CONFIG_PATHS: root },
       cwd: root,
       stateDir: join(root, "state"),
       keychain: { myapi: { url: api.base, key: KEY } },

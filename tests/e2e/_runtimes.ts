@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { BUN_NO_AUTOLOAD } from "../../src/runtime.ts";
 
 const root = resolve(import.meta.dirname ?? ".", "..", "..");
 
@@ -30,7 +31,11 @@ export function runtimes(): Runtime[] {
     name: "deno",
     argv: [join(root, "node_modules/.bin/deno"), "run", "-A", join(root, "main.ts")],
   });
-  list.push({ name: "bun", argv: [join(root, "node_modules/.bin/bun"), join(root, "main.ts")] });
+  // As the README says to run it: nothing autoloaded from the working directory.
+  list.push({
+    name: "bun",
+    argv: [join(root, "node_modules/.bin/bun"), ...BUN_NO_AUTOLOAD, join(root, "main.ts")],
+  });
   return list;
 }
 

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { credkit, runtimes, tempHome } from "./_runtimes.ts";
+import { targetName } from "../../src/version.ts";
 
 const HF = "hf_e2eSECRETabcdefghijklmnop4567";
 const noBus = { DBUS_SESSION_BUS_ADDRESS: undefined };
@@ -131,7 +132,14 @@ for (const rt of runtimes()) {
     assert.equal(nf.code, 127);
     assert.match(nf.err, /PATH=\/usr\/bin:\/bin/);
     const version = await credkit(rt, ["--version"]);
-    assert.match(version.out, /^credkit \d+\.\d+\.\d+\n$/);
+    // The version, the target and the commit the binary was built from.
+    assert.match(
+      version.out,
+      new RegExp(
+        `^credkit \\d+\\.\\d+\\.\\d+ \\(${targetName()}, ` +
+          (rt.name === "binary" ? "[0-9a-f]{12}(-dirty)?" : "source") + "\\)\\n$",
+      ),
+    );
     fs.rmSync(home, { recursive: true });
   });
 }

@@ -4,6 +4,10 @@ import * as path from "node:path";
 import process from "node:process";
 import { FileBackend } from "../../src/store/file.ts";
 import { counterCheck } from "./fixtures/file_writer.ts";
+import { KeychainBackend } from "../../src/store/keychain.ts";
+import { assertNoSecrets } from "../_helpers.ts";
+import { keychainAvailability, keychainTest } from "../_keychain.ts";
+import { credkit, runtimes } from "../e2e/_runtimes.ts";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const writer = path.join(here, "fixtures", "file_writer.ts");
@@ -181,3 +185,68 @@ Deno.test("a writer killed with SIGKILL at random moments never leaves a torn or
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// ---------------------------------------------------------------------------
+// The keychain: 8 `credkit add` processes of the compiled binary, one field each.
+
+const keychain = await keychainAvailability();
+const binary = runtimes().find((r) => r.name === "binary");
+
+if (binary) {
+  keychainTest(
+    keychain,
+    "[binary] 8 concurrent credkit add to one keychain service keep all 8 fields",
+    async () => {
+      const home = tempDir();
+      const service = `credkit-conc-${process.pid}-${Date.now().toString(36)}`;
+      const fields = Array.from({ length: 8 }, (_, i) => `f${i}`);
+      const config = path.join(home, "credkit.json");
+      fs.writeFileSync(
+        config,
+        JSON.stringify({
+          services: {
+            multi: {
+              fields: Object.fromEntries(
+                fields.map((f) => [f, { env: [`MULTI_${f.toUpperCase()}`], secret: true }]),
+              ),
+            },
+          },
+        }),
+      );
+      const env = {
+        CREDKIT_HOME: home,
+        CREDKIT_KEYCHAIN_SERVICE: service,
+        CREDKIT_STORE: "keychain",
+        CI: "true",
+      };
+      const secretOf = (f: string) => `v-${f}-${crypto.randomUUID()}`;
+      const values = Object.fromEntries(fields.map((f) => [f, secretOf(f)]));
+      try {
+        const results = await Promise.all(
+          fields.map((f) =>
+            credkit(binary, ["add", "multi", "--stdin", "--config", config], {
+              env,
+              stdin: `${f}=${values[f]}\n`,
+            })
+          ),
+        );
+        for (const r of results) {
+          assert.deepStrictEqual(r.code, 0, r.err);
+          assertNoSecrets(r.out + r.err, Object.values(values));
+        }
+        const stored = await new KeychainBackend({ service }).get("multi");
+        assert.deepStrictEqual(
+          Object.keys(stored ?? {}).sort(),
+          fields,
+          `only ${Object.keys(stored ?? {}).length} of 8 fields survived`,
+        );
+        assert.deepStrictEqual(stored, values);
+      } finally {
+        await new KeychainBackend({ service }).remove("multi");
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+    },
+  );
+} else {
+  console.error("concurrency_test: keychain processes test not registered: CREDKIT_BIN is not set");
+}

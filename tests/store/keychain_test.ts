@@ -207,6 +207,61 @@ keychainTest(keychain, "probeKeychain finds the keychain", async () => {
   assert.deepStrictEqual(probe, { available: true, backend: keychainBackendName() });
 });
 
+/** An OAuth-sized token entry: over 2,560 bytes of incompressible JSON. */
+function bigTokenEntry(): Record<string, string> {
+  const random = (n: number) =>
+    Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(36)).join("");
+  return { access_token: `eyJ${random(900)}`, refresh_token: `rt_${random(500)}`, scopes: "a b" };
+}
+
+keychainTest(
+  keychain,
+  "with an item cap (Windows' encoding forced), big entries are split, read, replaced and removed",
+  async () => {
+    const service = uniqueService("split");
+    try {
+      const store = new KeychainBackend({ service, maxItemChars: 1280 });
+      const big = bigTokenEntry();
+      assert(JSON.stringify(big).length > 2560);
+      // An entry written before the encoding existed (one plain item) is still read.
+      await new KeychainBackend({ service }).set("legacy", big);
+      assert.deepStrictEqual(await store.get("legacy"), big);
+      await store.set("supabase", big);
+      const { findCredentialsAsync } = await import("@napi-rs/keyring");
+      const items = await findCredentialsAsync(service);
+      const parts = items.filter((c) => c.account.startsWith("supabase"));
+      assert(parts.length >= 2, `${parts.length} items`);
+      for (const c of parts) assert(c.password.length <= 1280, `an item of ${c.password.length}`);
+      assert.deepStrictEqual(await store.get("supabase"), big);
+      assert.deepStrictEqual(await new KeychainBackend({ service }).get("supabase"), big);
+      assert.deepStrictEqual(await store.list(), ["legacy", "supabase"]);
+      // Several split entries read in one tick, as the resolver does.
+      await store.set("other", { ...big, scopes: "c" });
+      assert.deepStrictEqual(await Promise.all(["supabase", "other"].map((e) => store.get(e))), [
+        big,
+        { ...big, scopes: "c" },
+      ]);
+      // Shrinking the entry drops the continuation items it no longer needs.
+      await store.update("supabase", () => ({ access_token: "short" }));
+      assert.deepStrictEqual(await store.get("supabase"), { access_token: "short" });
+      const left = (await findCredentialsAsync(service)).filter((c) =>
+        c.account.startsWith("supabase")
+      );
+      assert.deepStrictEqual(left.map((c) => c.account), ["supabase"]);
+      await store.set("supabase", big);
+      assert.deepStrictEqual(await store.remove("supabase"), true);
+      assert.deepStrictEqual(await store.remove("other"), true);
+      assert.deepStrictEqual(await store.list(), ["legacy"]);
+      assert.deepStrictEqual(
+        (await findCredentialsAsync(service)).map((c) => c.account),
+        ["legacy"],
+      );
+    } finally {
+      await cleanup(service);
+    }
+  },
+);
+
 // ---------------------------------------------------------------------------
 // An unreachable keychain: always run, no keychain needed.
 
@@ -513,6 +568,44 @@ Deno.test("concurrent keychain updates in one process are serialized per entry",
   assert.deepStrictEqual(await b.update("counter", (cur) => ({ n: String(Number(cur?.n) + 1) })), {
     n: "41",
   });
+});
+
+Deno.test("reads asked for in one tick are served by one search of the keychain service", async () => {
+  const keyring = fakeKeyring();
+  let searches = 0;
+  const find = keyring.findCredentialsAsync;
+  keyring.findCredentialsAsync = (service: string) => {
+    searches++;
+    return find(service);
+  };
+  const store = new KeychainBackend({ keyring, service: "svc" });
+  keyring.items.set("svc\0aws", JSON.stringify({ region: "x" }));
+  keyring.items.set("svc\0github", JSON.stringify({ token: SECRET }));
+  keyring.items.set("other\0github", JSON.stringify({ token: "not this one" }));
+  const got = await Promise.all(["aws", "github", "s3", "aws"].map((e) => store.get(e)));
+  assert.deepStrictEqual(got, [{ region: "x" }, { token: SECRET }, undefined, { region: "x" }]);
+  assert.deepStrictEqual(searches, 1);
+  // Reads in later ticks search again: nothing is cached across them.
+  keyring.items.set("svc\0aws", JSON.stringify({ region: "y" }));
+  assert.deepStrictEqual(await store.get("aws"), { region: "y" });
+});
+
+Deno.test("the item cap splits big entries in the fake binding too; old entries stay readable", async () => {
+  const keyring = fakeKeyring();
+  const store = new KeychainBackend({ keyring, service: "svc", maxItemChars: 300 });
+  const big = { ...bigTokenEntry(), token: SECRET };
+  keyring.items.set("svc\0old", JSON.stringify(big));
+  assert.deepStrictEqual(await store.get("old"), big);
+  await store.set("new", big);
+  const parts = [...keyring.items.keys()].filter((k) => k.startsWith("svc\0new"));
+  assert(parts.length > 1);
+  for (const k of parts) assert(keyring.items.get(k)!.length <= 300);
+  // Compressed: the split items do not hold the secret as it is.
+  assertNoSecrets(parts.map((k) => keyring.items.get(k)).join(""), [SECRET]);
+  assert.deepStrictEqual(await store.get("new"), big);
+  assert.deepStrictEqual(await store.list(), ["new", "old"]);
+  assert.deepStrictEqual(await store.remove("new"), true);
+  assert.deepStrictEqual([...keyring.items.keys()], ["svc\0old"]);
 });
 
 Deno.test("keychain service names", () => {

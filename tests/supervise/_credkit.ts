@@ -74,6 +74,8 @@ export function makeProject(label: string): Project {
     env,
     writeConfig(config: unknown) {
       fs.writeFileSync(join(dir, "credkit.json"), JSON.stringify(config, null, 2));
+      // Deno's writeFileSync leaves a rewritten file 0666, which credkit refuses.
+      fs.chmodSync(join(dir, "credkit.json"), 0o644);
     },
     cleanup() {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -49,8 +49,12 @@ const encoder = new TextEncoder();
 const SIGNALS: Record<string, number> = {
   SIGHUP: 1,
   SIGINT: 2,
+  SIGQUIT: 3,
   SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGUSR2: 12,
   SIGPIPE: 13,
+  SIGALRM: 14,
   SIGTERM: 15,
 };
 
@@ -58,13 +62,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Signals whose disposition the launched process starts with at default. */
+const DEFAULT_SIGNALS = "INT,TERM,HUP,QUIT,USR1,USR2,ALRM,TSTP,TTIN,TTOU,CONT,WINCH";
+
 /** Whether `env --default-signal` exists (coreutils ≥ 8.31). */
 let defaultSignalEnv: boolean | undefined;
 function envDefaultSignalWorks(): boolean {
   if (defaultSignalEnv === undefined) {
     try {
       const out = new Deno.Command("env", {
-        args: ["--default-signal=INT,TERM,HUP", "true"],
+        args: [`--default-signal=${DEFAULT_SIGNALS}`, "true"],
         stdout: "null",
         stderr: "null",
       }).outputSync();
@@ -125,7 +132,7 @@ export function startRun(
   options: StartRunOptions = {},
 ): Running {
   let argv = ctx.makeCommand(args, { mode: options.mode ?? "mask" });
-  if (envDefaultSignalWorks()) argv = ["env", "--default-signal=INT,TERM,HUP", ...argv];
+  if (envDefaultSignalWorks()) argv = ["env", `--default-signal=${DEFAULT_SIGNALS}`, ...argv];
   const proc = new Deno.Command(argv[0], {
     args: argv.slice(1),
     env: ctx.env,
@@ -204,7 +211,7 @@ export function startRun(
 }
 
 /** Linux process state of `pid` ("Z" for a zombie), or null when it is gone. */
-function processState(pid: number): string | null {
+export function processState(pid: number): string | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
@@ -342,6 +349,93 @@ until(b"\\0", 0.2)
 sys.stdout.write(out.decode("utf-8", "replace") + "\\nexit %d\\n" % os.waitstatus_to_exitcode(status))
 `;
 
+/**
+ * An interactive shell's job control, in python3: runs argv as the foreground
+ * job of a new pseudo-terminal, waits for `ready`, presses Ctrl-Z, reports
+ * the state of the job and of the pids in `$PIDS_FILE` ("T" = stopped), runs
+ * `fg` (the job gets the terminal back and SIGCONT), reports the states
+ * again, presses Ctrl-C and prints `exit N`.
+ */
+const PTY_JOB_CONTROL_SCRIPT = `
+import os, pty, sys, time, select, signal, re
+def state(pid):
+    try:
+        s = open("/proc/%d/stat" % pid).read()
+        return s[s.rindex(")") + 2:].split(" ")[0]
+    except OSError:
+        return "gone"
+def pids():
+    try:
+        return [int(p) for p in open(os.environ["PIDS_FILE"]).read().split()]
+    except OSError:
+        return []
+pid, fd = pty.fork()
+if pid == 0:
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+    job = os.fork()
+    if job == 0:
+        os.setpgid(0, 0)
+        os.tcsetpgrp(0, os.getpid())
+        signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.execvp(sys.argv[1], sys.argv[1:])
+    try:
+        os.setpgid(job, job)
+    except OSError:
+        pass
+    os.tcsetpgrp(0, job)
+    _, st = os.waitpid(job, os.WUNTRACED)
+    os.tcsetpgrp(0, os.getpid())
+    if not os.WIFSTOPPED(st):
+        print("job %d ended before it stopped" % job, flush=True)
+        os._exit(1)
+    print("job %d stopped" % job, flush=True)
+    sys.stdin.readline()
+    os.tcsetpgrp(0, job)
+    os.killpg(job, signal.SIGCONT)
+    _, st = os.waitpid(job, 0)
+    os.tcsetpgrp(0, os.getpid())
+    print("exit %d" % os.waitstatus_to_exitcode(st), flush=True)
+    os._exit(0)
+out = b""
+def until(pattern, timeout=15):
+    global out
+    end = time.time() + timeout
+    while time.time() < end and not re.search(pattern, out):
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return
+            if not d:
+                return
+            out += d
+def settle(pids, want_stopped):
+    end = time.time() + 5
+    while time.time() < end:
+        if all((state(p) == "T") == want_stopped for p in pids):
+            return
+        time.sleep(0.05)
+until(rb"ready")
+os.write(fd, b"\\x1a")
+until(rb"job \\d+ stopped")
+m = re.search(rb"job (\\d+) stopped", out)
+job = int(m.group(1)) if m else 0
+watched = [job] + pids()
+settle(watched, True)
+report = "stopped: " + " ".join(state(p) for p in watched) + "\\n"
+os.write(fd, b"fg\\n")
+settle(watched, False)
+report += "continued: " + " ".join(state(p) for p in watched) + "\\n"
+time.sleep(0.2)
+os.write(fd, b"\\x03")
+until(rb"exit -?\\d+")
+os.waitpid(pid, 0)
+sys.stdout.write(report + out.decode("utf-8", "replace") + "\\n")
+`;
+
 function hasPython(): boolean {
   try {
     return new Deno.Command("python3", {
@@ -352,6 +446,31 @@ function hasPython(): boolean {
       .outputSync().success;
   } catch {
     return false;
+  }
+}
+
+/** The pids a case recorded in `pidsFile`. */
+function recordedPids(pidsFile: string): number[] {
+  try {
+    return fs.readFileSync(pidsFile, "utf8").split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Polls the states of `pids()` until every one satisfies `ok` (at most 5 s)
+ * and returns the last states seen.
+ */
+async function statesSettle(
+  pids: () => number[],
+  ok: (state: string | null) => boolean,
+): Promise<(string | null)[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const states = pids().map(processState);
+    if (states.every(ok) || Date.now() > deadline) return states;
+    await sleep(50);
   }
 }
 
@@ -441,10 +560,67 @@ export function runCases(): RunCase[] {
         );
       },
     },
+    ...([
+      ["SIGQUIT", "QUIT", 11],
+      ["SIGUSR1", "USR1", 12],
+      ["SIGUSR2", "USR2", 13],
+      ["SIGALRM", "ALRM", 14],
+      ["SIGWINCH", "WINCH", 15],
+    ] as const).map(([signal, trap, code]): RunCase => ({
+      name: `${signal} is forwarded; the child's trap decides the code`,
+      fn: async (ctx) => {
+        const r = startRun(
+          ctx,
+          sh(
+            // No core files from a forwarded SIGQUIT; the sleep bounds a hang.
+            `ulimit -c 0; trap "echo got-${trap}; exit ${code}" ${trap}; ` +
+              'sleep 30 & echo $! >> "$PIDS_FILE"; echo ready; wait',
+          ),
+        );
+        await r.waitForOut("ready\n");
+        r.signal(signal);
+        assert.deepEqual(await r.status, code, `stderr: ${r.err()}`);
+        await r.drained;
+        assert.ok(
+          r.out().includes(`got-${trap}`),
+          `missing ${JSON.stringify(`got-${trap}`)} in ${JSON.stringify(r.out())}`,
+        );
+      },
+    })),
+    {
+      name: "SIGUSR1 ends a child that does not trap it, and its whole group: 138",
+      fn: async (ctx) => {
+        const r = startRun(ctx, sh('sleep 300 & echo $! >> "$PIDS_FILE"; echo ready; wait'));
+        await r.waitForOut("ready\n");
+        r.signal("SIGUSR1");
+        assert.deepEqual(await r.status, 128 + SIGNALS.SIGUSR1, `stderr: ${r.err()}`);
+      },
+    },
+    {
+      name: "SIGTSTP stops the child's group and credkit; SIGCONT resumes both",
+      fn: async (ctx) => {
+        const r = startRun(
+          ctx,
+          sh('sleep 300 & echo $! >> "$PIDS_FILE"; echo ready; wait'),
+        );
+        await r.waitForOut("ready\n");
+        const watched = () => [r.pid, ...recordedPids(ctx.pidsFile)];
+        r.signal("SIGTSTP");
+        const stopped = await statesSettle(watched, (s) => s === "T");
+        assert.deepEqual(stopped, watched().map(() => "T"), "not every process stopped");
+        r.signal("SIGCONT");
+        const resumed = await statesSettle(watched, (s) => s !== "T");
+        assert.ok(!resumed.includes("T"), `still stopped: ${resumed.join(" ")}`);
+        r.signal("SIGTERM");
+        assert.deepEqual(await r.status, 143, `stderr: ${r.err()}`);
+      },
+    },
     {
       name: "one Ctrl-C interrupts the child: 130",
       fn: async (ctx) => {
-        const r = startRun(ctx, sh("echo ready; sleep 300"));
+        // `sleep` starts before "ready": dash holds a SIGINT that arrives while it
+        // forks a foreground command until that command ends.
+        const r = startRun(ctx, sh('sleep 300 & echo $! >> "$PIDS_FILE"; echo ready; wait'));
         await r.waitForOut("ready\n");
         r.signal("SIGINT");
         assert.deepEqual(await r.status, 130, `stderr: ${r.err()}`);
@@ -609,6 +785,33 @@ export function runCases(): RunCase[] {
         const transcript = decoder.decode(out.stdout);
         assert.ok(transcript.includes("got:hello"), transcript);
         assert.ok(transcript.endsWith("\nexit 130\n"), transcript);
+      },
+    })),
+    ...(["mask", "inherit"] as const).map((mode): RunCase => ({
+      name: `on a terminal (${mode}): Ctrl-Z stops the child's group with credkit, fg resumes both`,
+      fn: async (ctx) => {
+        if (!hasPython()) {
+          console.error("skipped: python3 with pty is not available");
+          return;
+        }
+        const argv = ctx.makeCommand(
+          sh('sleep 300 & echo $! >> "$PIDS_FILE"; echo ready; wait'),
+          { mode },
+        );
+        const out = await new Deno.Command("python3", {
+          args: ["-c", PTY_JOB_CONTROL_SCRIPT, ...argv],
+          env: ctx.env,
+          clearEnv: true,
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const transcript = decoder.decode(out.stdout) + decoder.decode(out.stderr);
+        // The job (credkit), the child shell and its `sleep 300`.
+        assert.match(transcript, /^stopped: T T T\n/, transcript);
+        assert.match(transcript, /\ncontinued: [^T\n]+ [^T\n]+ [^T\n]+\n/, transcript);
+        // The job's exit after Ctrl-C (the terminal echoes "^C" before it).
+        assert.match(transcript, /(?:\n|\^C)exit 130\r?\n/, transcript);
       },
     })),
     {

@@ -1,6 +1,6 @@
 /**
  * Tests of `runChild`: in-process (streams injected) and, for signals,
- * process groups and real stdio, through `fixtures/run_driver.ts` started as
+ * process groups and real stdio, through `tests/supervise/fixtures/run_driver.ts` started as
  * a separate process under Deno and under Bun.
  *
  * @module
@@ -10,10 +10,16 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { exitCodeOf, runChild } from "../../src/supervise/child.ts";
-import { DEFAULT_PATH, resolveCommand } from "../../src/supervise/resolve_command.ts";
+import { exitCodeOf } from "../../src/process/launch.ts";
+import { runChild } from "../../src/process/run_child.ts";
+import { DEFAULT_PATH, resolveCommand } from "../../src/process/resolve_command.ts";
 import { assertNoSecrets } from "../_helpers.ts";
-import { assertNoOrphans, type MakeCommand, registerRunCases, startRun } from "./_run_cases.ts";
+import {
+  assertNoOrphans,
+  type MakeCommand,
+  registerRunCases,
+  startRun,
+} from "../supervise/_run_cases.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DRIVER = join(ROOT, "tests", "supervise", "fixtures", "run_driver.ts");

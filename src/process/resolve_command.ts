@@ -80,3 +80,41 @@ export function resolveCommand(
   }
   return { ok: false, reason: denied ? "permission_denied" : "not_found", searched };
 }
+
+/** Why a command cannot be started, with the exit code `run` returns for it. */
+export interface StartFailure {
+  /** Always false: the command did not start. */
+  ok: false;
+  /** 127: not found; 126: found but cannot be executed. */
+  code: 126 | 127;
+  /** One clause for a message, e.g. `command not found in PATH=/usr/bin:/bin`. */
+  why: string;
+}
+
+/**
+ * The exit code and reason for a command {@link resolveCommand} could not
+ * resolve: 127 when it is not found (naming the PATH searched), 126 when it
+ * is a directory or not executable.
+ *
+ * @example
+ * ```ts
+ * const r = resolveCommand("nope", { PATH: "/bin" }, "/");
+ * if (!r.ok) unresolvedFailure(r); // { ok: false, code: 127, why: "command not found in PATH=/bin" }
+ * ```
+ */
+export function unresolvedFailure(r: Extract<ResolvedCommand, { ok: false }>): StartFailure {
+  switch (r.reason) {
+    case "not_found":
+      return {
+        ok: false,
+        code: 127,
+        why: r.searched === undefined
+          ? "no such file or directory"
+          : `command not found in PATH=${r.searched}`,
+      };
+    case "is_directory":
+      return { ok: false, code: 126, why: "is a directory" };
+    default:
+      return { ok: false, code: 126, why: "permission denied" };
+  }
+}

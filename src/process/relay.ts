@@ -1,0 +1,200 @@
+/**
+ * The one relay for a child's output: copies a child's stdout or stderr
+ * through a chunk transform (the stream masker, the MCP relay, or none) into
+ * a destination, with backpressure, and ends the way a pipe would when the
+ * destination breaks.
+ *
+ * @module
+ */
+import type { Readable, Writable } from "node:stream";
+import { signalGroup } from "../process_signals.ts";
+import { pipesAreSocketPairs } from "./bun_adapter.ts";
+
+/**
+ * After the child has exited, how long its output pipes may stay silent (held
+ * open by a process that left the group) before credkit stops reading them.
+ */
+const DRAIN_IDLE_MS = 1000;
+
+/**
+ * A chunk transformer: the masker or the MCP relay. `pushv`,
+ * where present, returns the output as pieces without copying them together.
+ */
+export interface ChunkTransform {
+  /** Takes a chunk; returns what can be emitted now. */
+  push(chunk: Uint8Array): Uint8Array;
+  /** As `push`, as pieces (no copy). */
+  pushv?(chunk: Uint8Array): Uint8Array[];
+  /** At the end of the stream: returns whatever is still held back. */
+  flush(): Uint8Array;
+}
+
+/**
+ * What to do with a child's output pipe once credkit's own output is gone
+ * (EPIPE): returns a function called with every chunk that still arrives
+ * (discarded).
+ */
+export type BrokenPipePolicy = (src: Readable) => ((chunk: Uint8Array) => void) | undefined;
+
+/**
+ * Closing the read end: right for a real pipe, where the child's next write
+ * fails with EPIPE / SIGPIPE exactly as it would without credkit.
+ *
+ * @example
+ * ```ts
+ * await relay(child.stdout, null, process.stdout, exited, closeReadEnd);
+ * ```
+ */
+export const closeReadEnd: BrokenPipePolicy = (src: Readable): undefined => {
+  src.destroy();
+  return undefined;
+};
+
+/** How long a socket pair is drained after a broken pipe before it is closed. */
+const SOCKET_LINGER_MS = 200;
+
+/**
+ * Bun connects the child's stdio through a socket pair. Closing it while
+ * unread bytes remain makes the child's writes fail with ECONNRESET instead
+ * of EPIPE ("Connection reset by peer" and exit 1 instead of dying of
+ * SIGPIPE). So: keep draining, send SIGPIPE to the group when the child
+ * writes again, and close the socket shortly after (a child that ignores
+ * SIGPIPE then sees its writes fail).
+ */
+function signalWritersPolicy(pgid: () => number | undefined): BrokenPipePolicy {
+  return (src) => {
+    setTimeout(() => src.destroy(), SOCKET_LINGER_MS);
+    let signalled = false;
+    return () => {
+      const id = pgid();
+      if (signalled || id === undefined) return;
+      signalled = true;
+      signalGroup(id, "SIGPIPE", false);
+    };
+  };
+}
+
+/**
+ * The policy that makes the child see a closed pipe on this runtime, for a
+ * child whose group is `pgid()` (undefined once it has exited).
+ *
+ * @example
+ * ```ts
+ * const onBroken = brokenPipePolicy(() => (done ? undefined : pid));
+ * ```
+ */
+export function brokenPipePolicy(pgid: () => number | undefined): BrokenPipePolicy {
+  return pipesAreSocketPairs ? signalWritersPolicy(pgid) : closeReadEnd;
+}
+
+/** Streams that already carry a permanent quiet `error` listener. */
+const quieted = new WeakSet<Writable>();
+
+/**
+ * Copies `src` to `dst` through `transform`, pausing `src` while `dst` is
+ * full. Resolves once `src` ended and everything was handed to `dst`, or
+ * when `dst` broke (then `onBroken` makes the child see a closed pipe, just
+ * as it would without credkit in between). Once `childExited` resolved, a
+ * source silent for a second (held open by a process that left the group)
+ * is no longer waited for.
+ *
+ * @example
+ * ```ts
+ * const done = relay(child.stdout!, new StreamMasker(secrets), process.stdout, exited, closeReadEnd);
+ * ```
+ */
+export function relay(
+  src: Readable,
+  transform: ChunkTransform | null,
+  dst: Writable,
+  childExited: Promise<unknown>,
+  onBroken: BrokenPipePolicy,
+): Promise<void> {
+  return new Promise((resolveRelay) => {
+    let finished = false;
+    let ended = false;
+    let broken = false;
+    let pending = 0;
+    let waitingForDrain = false;
+    let lastActivity = Date.now();
+    let idleTimer: ReturnType<typeof setInterval> | undefined;
+
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (idleTimer) clearInterval(idleTimer);
+      dst.off("error", onDstError);
+      dst.off("drain", onDrain);
+      resolveRelay();
+    };
+    const maybeFinish = () => {
+      if (ended && pending === 0) finish();
+    };
+    let afterBreak: ((chunk: Uint8Array) => void) | undefined;
+    const onDstError = () => {
+      if (broken) return;
+      broken = true;
+      afterBreak = onBroken(src);
+      src.resume();
+      finish();
+    };
+    const onDrain = () => {
+      waitingForDrain = false;
+      lastActivity = Date.now();
+      if (!broken) src.resume();
+    };
+    const write = (bytes: Uint8Array): boolean => {
+      if (broken || bytes.length === 0) return true;
+      pending++;
+      return dst.write(bytes, (err) => {
+        pending--;
+        if (err) onDstError();
+        else maybeFinish();
+      });
+    };
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      if (transform) write(transform.flush());
+      maybeFinish();
+    };
+
+    if (!quieted.has(dst)) {
+      quieted.add(dst);
+      dst.on("error", () => {});
+    }
+    dst.on("error", onDstError);
+
+    src.on("data", (chunk: Uint8Array) => {
+      lastActivity = Date.now();
+      if (broken) afterBreak?.(chunk);
+      if (broken || ended) return;
+      const pieces = !transform
+        ? [chunk]
+        : transform.pushv
+        ? transform.pushv(chunk)
+        : [transform.push(chunk)];
+      let flowing = true;
+      for (const piece of pieces) flowing = write(piece) && flowing;
+      if (!flowing && !waitingForDrain) {
+        waitingForDrain = true;
+        src.pause();
+        dst.once("drain", onDrain);
+      }
+    });
+    src.once("end", end);
+    src.once("close", end);
+    src.once("error", end);
+
+    childExited.then(() => {
+      if (finished) return;
+      idleTimer = setInterval(() => {
+        if (ended || waitingForDrain) return;
+        if (Date.now() - lastActivity >= DRAIN_IDLE_MS) {
+          src.destroy();
+          end();
+        }
+      }, 100);
+    });
+  });
+}
