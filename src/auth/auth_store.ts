@@ -14,192 +14,34 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError } from "../errors.ts";
-import type { Fields, SecretBackend, StoreName } from "../store/backend.ts";
 import { withFileLock } from "../store/lock.ts";
-import type { Stores } from "../store/stores.ts";
 import { AuthenticationRequired, RefreshError } from "./errors.ts";
 import { refreshOAuth2 } from "./oauth2.ts";
 import { refreshSupabase } from "./supabase.ts";
+import { parseTokenFields, splitScopes, toFields, type TokenRecord } from "./token_record.ts";
+import type {
+  AuthStoreOptions,
+  GetTokenOptions,
+  Refreshers,
+  SetTokenInput,
+  TokenBackend,
+  TokenMetadata,
+  TokenSet,
+} from "./token_types.ts";
 
-/** A token as a token endpoint or a sign-in returns it. */
-export interface TokenSet {
-  accessToken: string;
-  refreshToken?: string;
-  /** Lifetime in seconds from now. */
-  expiresIn?: number;
-  /** Absolute expiry, epoch seconds; wins over `expiresIn`. */
-  expiresAt?: number;
-  scopes?: string[];
-  /** Token type, e.g. `bearer` (default). */
-  tokenType?: string;
-  /** The signed-in account (e-mail, user name), if known. */
-  account?: string;
-  /**
-   * Other fields kept in the same entry and carried over by refreshes (an MCP
-   * server's client registration, its token endpoint, its resource).
-   */
-  extra?: Fields;
-}
-
-/** What a refresher receives. */
-export interface RefreshRequest {
-  service: string;
-  def: ServiceDef;
-  refreshToken: string;
-  /** Scopes of the current token. */
-  scopes: string[];
-  fetch: typeof globalThis.fetch;
-  /** Milliseconds since the epoch. */
-  clock: () => number;
-  /** Reads a service field (e.g. supabase `url`, `anon_key`). */
-  resolveField: (service: string, field: string) => Promise<string | undefined>;
-  /** The entry's other fields ({@link TokenSet.extra}). */
-  extra?: Fields;
-}
-
-/**
- * Exchanges a refresh token for a new token set. Throws
- * {@link AuthenticationRequired} when the refresh token is rejected and
- * {@link RefreshError} on network errors, 5xx or 429.
- */
-export type Refresher = (request: RefreshRequest) => Promise<TokenSet>;
-
-/** Refreshers by `auth.type`. */
-export type Refreshers = Partial<Record<NonNullable<ServiceDef["auth"]>["type"], Refresher>>;
-
-/** A backend that may know which store holds a given entry. */
-export interface TokenBackend extends SecretBackend {
-  /** The store the entry was last read from or written to. */
-  storeOf?(entry: string): StoreName | undefined;
-}
-
-/** Dependencies and settings of an {@link AuthStore}. */
-export interface AuthStoreOptions {
-  /** Where tokens live (the `tokens` namespace). */
-  backend: TokenBackend;
-  /** The service catalog, or a function returning it. */
-  services:
-    | Record<string, ServiceDef>
-    | (() => Record<string, ServiceDef> | Promise<Record<string, ServiceDef>>);
-  /** Refreshers by auth type (default: oauth2 and supabase). */
-  refreshers?: Refreshers;
-  /** Milliseconds since the epoch. */
-  clock: () => number;
-  fetch: typeof globalThis.fetch;
-  /** Directory for the cross-process refresh locks (created when missing). */
-  lockDir: string;
-  /** Reads a service field such as supabase `url` / `anon_key`. */
-  resolveField?: (service: string, field: string) => Promise<string | undefined>;
-  /** Refresh this many seconds before expiry unless the service says otherwise (default 60). */
-  refreshMarginSeconds?: number;
-  /**
-   * Refresh relative to each token's own lifetime: when this share of the
-   * lifetime is left (e.g. 0.2: at 80%), if that comes later than the margin.
-   * For short-lived tokens (an MCP server's 5-minute tokens), where a fixed
-   * margin would refresh on every call. Default: off.
-   */
-  refreshAtLifetimeLeft?: number;
-  /** After a failed refresh, keep serving a still-valid token this long before retrying (default 30 s). */
-  retryDelaySeconds?: number;
-  /** How long to wait for another process's refresh (default 60000 ms). */
-  lockTimeoutMs?: number;
-}
-
-/** What {@link AuthStore.setToken} accepts. */
-export type SetTokenInput = TokenSet;
-
-/** Token facts that are safe to show: never a token. */
-export interface TokenMetadata {
-  /** Expiry, epoch seconds; absent when the token does not expire. */
-  expiresAt?: number;
-  scopes: string[];
-  tokenType: string;
-  account?: string;
-  hasRefreshToken: boolean;
-  /** The store holding the entry. */
-  store: StoreName;
-}
-
-/** Options of {@link AuthStore.getToken}. */
-export interface GetTokenOptions {
-  /** A scope the token must carry. */
-  scope?: string;
-  /**
-   * An access token the server has just rejected (HTTP 401): when the store
-   * still holds it, it is refreshed now whatever its expiry says; when
-   * another process has already replaced it, the replacement is returned.
-   */
-  rejected?: string;
-  /** Read the store again instead of the in-memory cache. */
-  reload?: boolean;
-}
-
-interface TokenRecord {
-  accessToken: string;
-  refreshToken?: string;
-  expiresAt?: number;
-  /** When the token was issued, epoch seconds (gives its lifetime). */
-  issuedAt?: number;
-  scopes: string[];
-  tokenType: string;
-  account?: string;
-  extra: Fields;
-}
-
-const TOKEN_FIELDS = new Set([
-  "access_token",
-  "refresh_token",
-  "expires_at",
-  "issued_at",
-  "scopes",
-  "token_type",
-  "account",
-]);
-
-/**
- * Parses a stored token entry; `undefined` when it has no access token.
- *
- * @example
- * ```ts
- * parseTokenFields({ access_token: "a", expires_at: "1700000000", scopes: "read write" });
- * ```
- */
-export function parseTokenFields(fields: Fields | undefined): TokenRecord | undefined {
-  if (!fields?.access_token) return undefined;
-  const num = (v: string | undefined) => {
-    const n = v !== undefined && v !== "" ? Number(v) : undefined;
-    return n !== undefined && Number.isFinite(n) ? n : undefined;
-  };
-  const extra: Fields = {};
-  for (const [k, v] of Object.entries(fields)) if (!TOKEN_FIELDS.has(k)) extra[k] = v;
-  return {
-    accessToken: fields.access_token,
-    refreshToken: fields.refresh_token || undefined,
-    expiresAt: num(fields.expires_at),
-    issuedAt: num(fields.issued_at),
-    scopes: splitScopes(fields.scopes),
-    tokenType: fields.token_type || "bearer",
-    account: fields.account || undefined,
-    extra,
-  };
-}
-
-function toFields(r: TokenRecord): Fields {
-  const f: Fields = { ...r.extra, access_token: r.accessToken, token_type: r.tokenType };
-  if (r.refreshToken) f.refresh_token = r.refreshToken;
-  if (r.expiresAt !== undefined) f.expires_at = String(Math.floor(r.expiresAt));
-  if (r.issuedAt !== undefined && r.expiresAt !== undefined) {
-    f.issued_at = String(Math.floor(r.issuedAt));
-  }
-  if (r.scopes.length) f.scopes = r.scopes.join(" ");
-  if (r.account) f.account = r.account;
-  return f;
-}
-
-function splitScopes(value: string | string[] | undefined): string[] {
-  if (Array.isArray(value)) return [...new Set(value.flatMap((v) => splitScopes(v)))];
-  return [...new Set((value ?? "").split(/[\s,]+/).filter(Boolean))];
-}
+export type {
+  AuthStoreOptions,
+  GetTokenOptions,
+  Refresher,
+  Refreshers,
+  RefreshRequest,
+  SetTokenInput,
+  TokenBackend,
+  TokenMetadata,
+  TokenSet,
+} from "./token_types.ts";
+export { parseTokenFields } from "./token_record.ts";
+export { storesTokenBackend } from "./token_backend.ts";
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
 
@@ -564,57 +406,4 @@ export class AuthStore {
     this.#cache.delete(service);
     throw err;
   }
-}
-
-/**
- * A {@link TokenBackend} over credkit's stores: reads the `tokens` namespace
- * of each readable store in precedence order, writes an entry back where it
- * was found, and new entries to the writable store (keychain by default, the
- * file store only when chosen).
- *
- * @example
- * ```ts
- * const backend = storesTokenBackend(ctx.stores);
- * await backend.get("supabase");
- * ```
- */
-export function storesTokenBackend(stores: Stores): TokenBackend {
-  const where = new Map<string, SecretBackend>();
-  return {
-    name: stores.chosen ?? "keychain",
-    async get(entry) {
-      for (const b of await stores.readable("tokens")) {
-        const fields = await b.get(entry);
-        if (fields) {
-          where.set(entry, b);
-          return fields;
-        }
-      }
-      where.delete(entry);
-      return undefined;
-    },
-    async set(entry, fields) {
-      const target = where.get(entry) ?? await stores.writable("tokens");
-      await target.set(entry, fields);
-      where.set(entry, target);
-    },
-    async remove(entry) {
-      let removed = false;
-      for (const b of await stores.readable("tokens")) {
-        if (await b.remove(entry)) removed = true;
-      }
-      where.delete(entry);
-      return removed;
-    },
-    async list() {
-      const names = new Set<string>();
-      for (const b of await stores.readable("tokens")) {
-        for (const n of await b.list()) names.add(n);
-      }
-      return [...names];
-    },
-    storeOf(entry) {
-      return where.get(entry)?.name;
-    },
-  };
 }
