@@ -14,149 +14,34 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError } from "../errors.ts";
-import type { Fields, SecretBackend, StoreName } from "../store/backend.ts";
 import { withFileLock } from "../store/lock.ts";
-import type { Stores } from "../store/stores.ts";
 import { AuthenticationRequired, RefreshError } from "./errors.ts";
 import { refreshOAuth2 } from "./oauth2.ts";
 import { refreshSupabase } from "./supabase.ts";
+import { parseTokenFields, splitScopes, toFields, type TokenRecord } from "./token_record.ts";
+import type {
+  AuthStoreOptions,
+  GetTokenOptions,
+  Refreshers,
+  SetTokenInput,
+  TokenBackend,
+  TokenMetadata,
+  TokenSet,
+} from "./token_types.ts";
 
-/** A token as a token endpoint or a sign-in returns it. */
-export interface TokenSet {
-  accessToken: string;
-  refreshToken?: string;
-  /** Lifetime in seconds from now. */
-  expiresIn?: number;
-  /** Absolute expiry, epoch seconds; wins over `expiresIn`. */
-  expiresAt?: number;
-  scopes?: string[];
-  /** Token type, e.g. `bearer` (default). */
-  tokenType?: string;
-  /** The signed-in account (e-mail, user name), if known. */
-  account?: string;
-}
-
-/** What a refresher receives. */
-export interface RefreshRequest {
-  service: string;
-  def: ServiceDef;
-  refreshToken: string;
-  /** Scopes of the current token. */
-  scopes: string[];
-  fetch: typeof globalThis.fetch;
-  /** Milliseconds since the epoch. */
-  clock: () => number;
-  /** Reads a service field (e.g. supabase `url`, `anon_key`). */
-  resolveField: (service: string, field: string) => Promise<string | undefined>;
-}
-
-/**
- * Exchanges a refresh token for a new token set. Throws
- * {@link AuthenticationRequired} when the refresh token is rejected and
- * {@link RefreshError} on network errors, 5xx or 429.
- */
-export type Refresher = (request: RefreshRequest) => Promise<TokenSet>;
-
-/** Refreshers by `auth.type`. */
-export type Refreshers = Partial<Record<NonNullable<ServiceDef["auth"]>["type"], Refresher>>;
-
-/** A backend that may know which store holds a given entry. */
-export interface TokenBackend extends SecretBackend {
-  /** The store the entry was last read from or written to. */
-  storeOf?(entry: string): StoreName | undefined;
-}
-
-/** Dependencies and settings of an {@link AuthStore}. */
-export interface AuthStoreOptions {
-  /** Where tokens live (the `tokens` namespace). */
-  backend: TokenBackend;
-  /** The service catalog, or a function returning it. */
-  services:
-    | Record<string, ServiceDef>
-    | (() => Record<string, ServiceDef> | Promise<Record<string, ServiceDef>>);
-  /** Refreshers by auth type (default: oauth2 and supabase). */
-  refreshers?: Refreshers;
-  /** Milliseconds since the epoch. */
-  clock: () => number;
-  fetch: typeof globalThis.fetch;
-  /** Directory for the cross-process refresh locks (created when missing). */
-  lockDir: string;
-  /** Reads a service field such as supabase `url` / `anon_key`. */
-  resolveField?: (service: string, field: string) => Promise<string | undefined>;
-  /** Refresh this many seconds before expiry unless the service says otherwise (default 60). */
-  refreshMarginSeconds?: number;
-  /** After a failed refresh, keep serving a still-valid token this long before retrying (default 30 s). */
-  retryDelaySeconds?: number;
-  /** How long to wait for another process's refresh (default 60000 ms). */
-  lockTimeoutMs?: number;
-}
-
-/** What {@link AuthStore.setToken} accepts. */
-export type SetTokenInput = TokenSet;
-
-/** Token facts that are safe to show: never a token. */
-export interface TokenMetadata {
-  /** Expiry, epoch seconds; absent when the token does not expire. */
-  expiresAt?: number;
-  scopes: string[];
-  tokenType: string;
-  account?: string;
-  hasRefreshToken: boolean;
-  /** The store holding the entry. */
-  store: StoreName;
-}
-
-/** Options of {@link AuthStore.getToken}. */
-export interface GetTokenOptions {
-  /** A scope the token must carry. */
-  scope?: string;
-}
-
-interface TokenRecord {
-  accessToken: string;
-  refreshToken?: string;
-  expiresAt?: number;
-  scopes: string[];
-  tokenType: string;
-  account?: string;
-}
-
-/**
- * Parses a stored token entry; `undefined` when it has no access token.
- *
- * @example
- * ```ts
- * parseTokenFields({ access_token: "a", expires_at: "1700000000", scopes: "read write" });
- * ```
- */
-export function parseTokenFields(fields: Fields | undefined): TokenRecord | undefined {
-  if (!fields?.access_token) return undefined;
-  const expires = fields.expires_at !== undefined && fields.expires_at !== ""
-    ? Number(fields.expires_at)
-    : undefined;
-  return {
-    accessToken: fields.access_token,
-    refreshToken: fields.refresh_token || undefined,
-    expiresAt: expires !== undefined && Number.isFinite(expires) ? expires : undefined,
-    scopes: splitScopes(fields.scopes),
-    tokenType: fields.token_type || "bearer",
-    account: fields.account || undefined,
-  };
-}
-
-function toFields(r: TokenRecord): Fields {
-  const f: Fields = { access_token: r.accessToken, token_type: r.tokenType };
-  if (r.refreshToken) f.refresh_token = r.refreshToken;
-  if (r.expiresAt !== undefined) f.expires_at = String(Math.floor(r.expiresAt));
-  if (r.scopes.length) f.scopes = r.scopes.join(" ");
-  if (r.account) f.account = r.account;
-  return f;
-}
-
-function splitScopes(value: string | string[] | undefined): string[] {
-  if (Array.isArray(value)) return [...new Set(value.flatMap((v) => splitScopes(v)))];
-  return [...new Set((value ?? "").split(/[\s,]+/).filter(Boolean))];
-}
+export type {
+  AuthStoreOptions,
+  GetTokenOptions,
+  Refresher,
+  Refreshers,
+  RefreshRequest,
+  SetTokenInput,
+  TokenBackend,
+  TokenMetadata,
+  TokenSet,
+} from "./token_types.ts";
+export { parseTokenFields } from "./token_record.ts";
+export { storesTokenBackend } from "./token_backend.ts";
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
 
@@ -182,6 +67,7 @@ export class AuthStore {
   readonly #lockDir: string;
   readonly #resolveField: (service: string, field: string) => Promise<string | undefined>;
   readonly #margin: number;
+  readonly #lifetimeLeft: number | undefined;
   readonly #retryDelay: number;
   readonly #lockTimeoutMs: number;
   readonly #cache = new Map<string, TokenRecord>();
@@ -198,6 +84,7 @@ export class AuthStore {
     this.#lockDir = options.lockDir;
     this.#resolveField = options.resolveField ?? (() => Promise.resolve(undefined));
     this.#margin = options.refreshMarginSeconds ?? 60;
+    this.#lifetimeLeft = options.refreshAtLifetimeLeft;
     this.#retryDelay = options.retryDelaySeconds ?? 30;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 60000;
   }
@@ -222,9 +109,11 @@ export class AuthStore {
       accessToken: token.accessToken,
       refreshToken: token.refreshToken || undefined,
       expiresAt: this.#expiresAt(token),
+      issuedAt: this.#issuedNow(),
       scopes: splitScopes(token.scopes),
       tokenType: (token.tokenType || "bearer").toLowerCase(),
       account: token.account || undefined,
+      extra: { ...token.extra },
     };
     await this.#locked(service, async () => {
       await this.#backend.set(service, toFields(record));
@@ -245,19 +134,26 @@ export class AuthStore {
    * ```
    */
   async getToken(service: string, options: GetTokenOptions = {}): Promise<string> {
-    let record = this.#cache.get(service);
+    let record = options.reload ? undefined : this.#cache.get(service);
     // A sign-in in another process may have added the scope: look again before failing.
     if (record && options.scope && !record.scopes.includes(options.scope)) record = undefined;
+    if (record && options.rejected === record.accessToken) record = undefined;
     record ??= await this.#load(service);
     if (!record) throw new AuthenticationRequired(service, "no token");
     this.#checkScope(service, record, options.scope);
-    if (!(await this.#needsRefresh(service, record))) return record.accessToken;
-    if (this.#isValid(record) && this.#clock() < (this.#retryNotBefore.get(service) ?? 0)) {
+    const force = options.rejected !== undefined && options.rejected === record.accessToken;
+    if (!force && !(await this.#needsRefresh(service, record))) return record.accessToken;
+    if (
+      !force && this.#isValid(record) &&
+      this.#clock() < (this.#retryNotBefore.get(service) ?? 0)
+    ) {
       return record.accessToken;
     }
     let pending = this.#inflight.get(service);
     if (!pending) {
-      pending = this.#refreshLocked(service, record).finally(() => this.#inflight.delete(service));
+      pending = this.#refreshLocked(service, record, force).finally(() =>
+        this.#inflight.delete(service)
+      );
       this.#inflight.set(service, pending);
     }
     record = await pending;
@@ -331,6 +227,11 @@ export class AuthStore {
     return (await this.#backend.list()).sort();
   }
 
+  /** Issue time to record: only when refreshes are relative to the lifetime. */
+  #issuedNow(): number | undefined {
+    return this.#lifetimeLeft === undefined ? undefined : Math.floor(this.#clock() / 1000);
+  }
+
   #expiresAt(token: TokenSet): number | undefined {
     if (token.expiresAt !== undefined && Number.isFinite(token.expiresAt)) {
       return Math.floor(token.expiresAt);
@@ -368,7 +269,13 @@ export class AuthStore {
     const now = this.#clock() / 1000;
     if (now >= record.expiresAt) return true;
     const def = await this.#serviceDef(service);
-    const margin = def?.auth?.refreshMarginSeconds ?? this.#margin;
+    let margin = def?.auth?.refreshMarginSeconds ?? this.#margin;
+    // Relative to the token's own lifetime, not a fixed margin that could
+    // exceed the lifetime itself.
+    const left = this.#lifetimeLeft;
+    if (left !== undefined && record.issuedAt !== undefined && record.expiresAt > record.issuedAt) {
+      margin = Math.min(margin, (record.expiresAt - record.issuedAt) * left);
+    }
     return now >= record.expiresAt - margin;
   }
 
@@ -391,7 +298,7 @@ export class AuthStore {
   }
 
   /** Refreshes under the cross-process lock, after re-reading the entry. */
-  #refreshLocked(service: string, seen: TokenRecord): Promise<TokenRecord> {
+  #refreshLocked(service: string, seen: TokenRecord, force = false): Promise<TokenRecord> {
     return this.#locked(service, async () => {
       const current = parseTokenFields(await this.#backend.get(service));
       if (!current) {
@@ -400,7 +307,8 @@ export class AuthStore {
       }
       // Another process (or a sign-in) replaced the token since we read it.
       const replaced = current.accessToken !== seen.accessToken;
-      if (this.#isValid(current) && (replaced || !(await this.#needsRefresh(service, current)))) {
+      const due = force || await this.#needsRefresh(service, current);
+      if (this.#isValid(current) && (replaced || !due)) {
         this.#cache.set(service, current);
         return current;
       }
@@ -429,13 +337,11 @@ export class AuthStore {
           fetch: this.#fetch,
           clock: this.#clock,
           resolveField: this.#resolveField,
+          extra: { ...current.extra },
         });
       } catch (err) {
         if (err instanceof AuthenticationRequired) {
-          await this.#backend.remove(service);
-          this.#cache.delete(service);
-          this.#retryNotBefore.delete(service);
-          throw err;
+          return await this.#afterRejectedRefresh(service, current, err);
         }
         if (this.#isValid(current)) {
           const wait = err instanceof RefreshError && err.retryAfterSeconds !== undefined
@@ -455,9 +361,11 @@ export class AuthStore {
         accessToken: result.accessToken,
         refreshToken: result.refreshToken || current.refreshToken,
         expiresAt: this.#expiresAt(result),
+        issuedAt: this.#issuedNow(),
         scopes: result.scopes?.length ? splitScopes(result.scopes) : current.scopes,
         tokenType: (result.tokenType || current.tokenType).toLowerCase(),
         account: result.account || current.account,
+        extra: { ...current.extra, ...result.extra },
       };
       // The rotated refresh token must be stored before the new access token is used.
       await this.#backend.set(service, toFields(next));
@@ -466,57 +374,36 @@ export class AuthStore {
       return next;
     });
   }
-}
 
-/**
- * A {@link TokenBackend} over credkit's stores: reads the `tokens` namespace
- * of each readable store in precedence order, writes an entry back where it
- * was found, and new entries to the writable store (keychain by default, the
- * file store only when chosen).
- *
- * @example
- * ```ts
- * const backend = storesTokenBackend(ctx.stores);
- * await backend.get("supabase");
- * ```
- */
-export function storesTokenBackend(stores: Stores): TokenBackend {
-  const where = new Map<string, SecretBackend>();
-  return {
-    name: stores.chosen ?? "keychain",
-    async get(entry) {
-      for (const b of await stores.readable("tokens")) {
-        const fields = await b.get(entry);
-        if (fields) {
-          where.set(entry, b);
-          return fields;
-        }
-      }
-      where.delete(entry);
-      return undefined;
-    },
-    async set(entry, fields) {
-      const target = where.get(entry) ?? await stores.writable("tokens");
-      await target.set(entry, fields);
-      where.set(entry, target);
-    },
-    async remove(entry) {
-      let removed = false;
-      for (const b of await stores.readable("tokens")) {
-        if (await b.remove(entry)) removed = true;
-      }
-      where.delete(entry);
-      return removed;
-    },
-    async list() {
-      const names = new Set<string>();
-      for (const b of await stores.readable("tokens")) {
-        for (const n of await b.list()) names.add(n);
-      }
-      return [...names];
-    },
-    storeOf(entry) {
-      return where.get(entry)?.name;
-    },
-  };
+  /**
+   * The refresh token we presented was rejected. Re-read the entry first: a
+   * sibling that does not share our lock (another state directory on the same
+   * keychain, a sign-in) may have rotated it meanwhile, and its tokens must
+   * survive. Only an entry still holding the rejected refresh token loses its
+   * tokens (its other fields, such as a client registration, stay).
+   */
+  async #afterRejectedRefresh(
+    service: string,
+    presented: TokenRecord,
+    err: AuthenticationRequired,
+  ): Promise<TokenRecord> {
+    const now = parseTokenFields(await this.#backend.get(service));
+    this.#retryNotBefore.delete(service);
+    if (
+      now && (now.refreshToken !== presented.refreshToken ||
+        now.accessToken !== presented.accessToken)
+    ) {
+      this.#cache.set(service, now);
+      if (this.#isValid(now)) return now;
+      throw err;
+    }
+    if (now && Object.keys(now.extra).length) {
+      // Keep what is not a token (an MCP server's client registration).
+      await this.#backend.set(service, now.extra);
+    } else if (now) {
+      await this.#backend.remove(service);
+    }
+    this.#cache.delete(service);
+    throw err;
+  }
 }

@@ -80,7 +80,8 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: "mcp",
-    summary: "serve the tools as an MCP server; import secrets from MCP client configs",
+    summary:
+      "serve the tools as an MCP server; import secrets from MCP client configs; connect to remote MCP servers",
     load: async () => (await import("./mcp.ts")).mcpCommand,
   },
   {

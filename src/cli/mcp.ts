@@ -10,7 +10,7 @@ import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { usageError } from "../errors.ts";
 import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
-import { optBool, optString } from "./common.ts";
+import { optBool, optString, optStrings } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 import { executorFromContext, loadTools } from "../executor/context_tools.ts";
 
@@ -67,6 +67,26 @@ async function importConfig(ctx: Context, args: ParsedArgs): Promise<number> {
   });
 }
 
+async function connectRemote(ctx: Context, args: ParsedArgs): Promise<number> {
+  const url = args.positionals[1];
+  if (!url || args.positionals.length > 2) {
+    throw usageError(
+      "Cannot run mcp connect",
+      url ? "more than one URL given" : "no URL given",
+      "use: credkit mcp connect https://mcp.example.com/mcp",
+    );
+  }
+  const { runConnect } = await import("../mcp/connect/connect.ts");
+  return await runConnect(ctx, {
+    url,
+    headers: optStrings(args, "header"),
+    service: optString(args, "service"),
+    scopes: optStrings(args, "scope").flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
+    clientId: optString(args, "client-id"),
+    noBrowser: optBool(args, "no-browser"),
+  });
+}
+
 /**
  * The `mcp` command.
  *
@@ -77,12 +97,13 @@ async function importConfig(ctx: Context, args: ParsedArgs): Promise<number> {
  */
 export const mcpCommand: Command & { subcommands: string[] } = {
   name: "mcp",
-  summary: "serve the tools as an MCP server; import secrets from MCP client configs",
-  subcommands: ["serve", "import"],
+  summary:
+    "serve the tools as an MCP server; import secrets from MCP client configs; connect to remote MCP servers",
+  subcommands: ["serve", "import", "connect"],
   usage: `Usage:
   credkit mcp serve [--tools-dir D]
-  credkit mcp import [FILE] [--client NAME] [--dry-run] [--force] [--bin PATH] [--json]
-  credkit mcp import --restore FILE
+import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
+import { optBool, optString, optStrings } from "./common.ts";
 
 serve   An MCP stdio server: every manifest under .credkit/tools/ is a tool; calls carry
         the user's credentials, results never do. Only protocol goes to stdout.
@@ -102,27 +123,38 @@ import  Moves the secrets of MCP client configurations (env, args, remote header
   --bin PATH     credkit command written into per-user files (default: this binary
                  when compiled, else credkit)
 
+connect A stdio MCP server relaying to the remote MCP server at URL (Streamable HTTP,
+        else HTTP+SSE). On 401 credkit signs in (OAuth 2.1: discovery, dynamic
+        registration, PKCE, loopback redirect on 127.0.0.1) by opening $BROWSER (else
+        the platform opener; the URL is always printed on stderr) and keeps the tokens
+        in the store under --service (default mcp-<host>); concurrent connects share
+        one sign-in and one refresh. \${VAR} in --header values and URL query values is
+        filled from credkit's credentials. Nothing the client receives holds a token.
+  --header 'Name: value'  sent with every request (e.g. 'Authorization: Bearer \${GITHUB_TOKEN}')
+  --scope S       scope to ask for (repeatable); --client-id ID: a pre-registered client
+  --no-browser    print the sign-in URL only
+
 Examples:
   claude mcp add credkit -- credkit mcp serve
-  credkit mcp import --dry-run
-  credkit mcp import ~/.cursor/mcp.json`,
+import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
+import { optBool, optString, optStrings } from "./common.ts";
   options: {
     "tools-dir": { type: "string" },
     "dry-run": { type: "boolean" },
     bin: { type: "string" },
-    client: { type: "string" },
-    force: { type: "boolean" },
-    restore: { type: "string" },
+import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
+import { optBool, optString, optStrings } from "./common.ts";
   },
   maxPositionals: 2,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const sub = args.positionals[0];
     if (sub === "serve") return await serveMcp(ctx, { toolsDir: optString(args, "tools-dir") });
     if (sub === "import") return await importConfig(ctx, args);
+    if (sub === "connect") return await connectRemote(ctx, args);
     throw usageError(
       "Cannot run mcp",
       sub ? `unknown subcommand "${sub}"` : "no subcommand given",
-      "use: credkit mcp serve | credkit mcp import [FILE]",
+      "use: credkit mcp serve | credkit mcp import [FILE] | credkit mcp connect URL",
     );
   },
 };

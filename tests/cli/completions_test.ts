@@ -44,7 +44,11 @@ Deno.test("completions: every command, subcommand and option is in every script"
     "logout",
     "token",
   ]);
-  assert.deepEqual(subcommandsOf(COMMANDS.find((c) => c.name === "mcp")!), ["serve", "import"]);
+  assert.deepEqual(subcommandsOf(COMMANDS.find((c) => c.name === "mcp")!), [
+    "serve",
+    "import",
+    "connect",
+  ]);
   const bad = await cli(["completions", "powershell"]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /unknown shell "powershell"/);
@@ -68,7 +72,11 @@ _credkit; printf '%s\\n' "\${COMPREPLY[@]}"`;
       return spawnSync("bash", ["-c", script], { encoding: "utf8" }).stdout.trim().split("\n");
     };
     assert.deepEqual(complete(["credkit", "to"]), ["tool"]);
-    assert.deepEqual(complete(["credkit", "--store", "file", "mcp", ""]), ["serve", "import"]);
+    assert.deepEqual(complete(["credkit", "--store", "file", "mcp", ""]), [
+      "serve",
+      "import",
+      "connect",
+    ]);
     assert.deepEqual(complete(["credkit", "--store", "k"]), ["keychain"]);
     assert.ok(complete(["credkit", "tool", "run", "--"]).includes("--param"));
   } finally {
