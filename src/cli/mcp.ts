@@ -102,8 +102,10 @@ export const mcpCommand: Command & { subcommands: string[] } = {
   subcommands: ["serve", "import", "connect"],
   usage: `Usage:
   credkit mcp serve [--tools-dir D]
-import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
-import { optBool, optString, optStrings } from "./common.ts";
+  credkit mcp import [FILE] [--client NAME] [--dry-run] [--force] [--bin PATH] [--json]
+  credkit mcp import --restore FILE
+  credkit mcp connect URL [--header 'Name: value']... [--service NAME] [--scope S]...
+                      [--client-id ID] [--no-browser]
 
 serve   An MCP stdio server: every manifest under .credkit/tools/ is a tool; calls carry
         the user's credentials, results never do. Only protocol goes to stdout.
@@ -122,7 +124,6 @@ import  Moves the secrets of MCP client configurations (env, args, remote header
   --restore FILE put back the original of FILE (or a backup file) from <state>/backups/
   --bin PATH     credkit command written into per-user files (default: this binary
                  when compiled, else credkit)
-
 connect A stdio MCP server relaying to the remote MCP server at URL (Streamable HTTP,
         else HTTP+SSE). On 401 credkit signs in (OAuth 2.1: discovery, dynamic
         registration, PKCE, loopback redirect on 127.0.0.1) by opening $BROWSER (else
@@ -136,14 +137,22 @@ connect A stdio MCP server relaying to the remote MCP server at URL (Streamable 
 
 Examples:
   claude mcp add credkit -- credkit mcp serve
-import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
-import { optBool, optString, optStrings } from "./common.ts";
+  credkit mcp import --dry-run
+  credkit mcp import ~/.cursor/mcp.json
+  claude mcp add linear -- credkit mcp connect https://mcp.linear.app/mcp
+  credkit mcp connect https://api.githubcopilot.com/mcp/ --header 'Authorization: Bearer \${GITHUB_TOKEN}'`,
   options: {
     "tools-dir": { type: "string" },
     "dry-run": { type: "boolean" },
     bin: { type: "string" },
-import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
-import { optBool, optString, optStrings } from "./common.ts";
+    client: { type: "string" },
+    force: { type: "boolean" },
+    restore: { type: "string" },
+    header: { type: "string", multiple: true },
+    service: { type: "string" },
+    scope: { type: "string", multiple: true },
+    "client-id": { type: "string" },
+    "no-browser": { type: "boolean" },
   },
   maxPositionals: 2,
   async run(ctx: Context, args: ParsedArgs): Promise<number> {

@@ -7,7 +7,9 @@
  */
 import { CredkitError } from "../../errors.ts";
 
-const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+// `${VAR}`, or `${CREDKIT_DOLLAR:-$}{VAR}` as `mcp import` writes it for clients that
+// expand `${…}` themselves (Claude Code turns it into `${VAR}`; one that does not passes it on).
+const VAR = /(?:\$|\$\{CREDKIT_DOLLAR:-\$\})\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
  * The variable names used in `texts`.

@@ -36,3 +36,9 @@ Deno.test("fillUrl fills query values only", () => {
   assert.equal(url.searchParams.get("x"), "1");
   assert.equal(url.pathname, "/mcp");
 });
+
+Deno.test("${CREDKIT_DOLLAR:-$}{VAR} (written by mcp import for Claude Code) is ${VAR}", () => {
+  const text = "Bearer ${CREDKIT_DOLLAR:-$}{MCP_HEADER_AUTHORIZATION}";
+  assert.deepEqual(placeholderNames([text]), ["MCP_HEADER_AUTHORIZATION"]);
+  assert.equal(fillPlaceholders(text, { MCP_HEADER_AUTHORIZATION: "t0k" }), "Bearer t0k");
+});
