@@ -5,7 +5,8 @@
  * @module
  */
 import { usageError } from "../errors.ts";
-import { coerceParams, type ToolResult } from "../executor/executor.ts";
+import type { ToolResult } from "../executor/result.ts";
+import { coerceParams } from "../executor/params.ts";
 import type { LoadedTool } from "../executor/manifest.ts";
 import { executorFromContext, loadTools, type ToolSet } from "../executor/context_tools.ts";
 import { note, optString, optStrings, printJson, renderTable } from "./common.ts";

@@ -3,10 +3,8 @@
  * an authenticated HTTP call that an agent may make without ever seeing a
  * credential.
  *
- * Templates: `${VAR}` names a credential variable of the catalog (checked when
- * the manifest is loaded), `{param}` a call parameter. Expansion is a single
- * pass over the template, so a parameter value is never expanded again: a
- * parameter can never supply a credential.
+ * Templates (see `template.ts`): `${VAR}` names a credential variable of the
+ * catalog (checked when the manifest is loaded), `{param}` a call parameter.
  *
  * @module
  */
@@ -15,6 +13,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError } from "../errors.ts";
+import { fixesOrigin, templateRefs, urlPrefixBeforeParams } from "./template.ts";
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -112,48 +111,6 @@ export interface LoadedTool {
   variables: string[];
   /** Services providing those variables, plus the auth service. */
   services: string[];
-}
-
-/** A template token: `${VAR}` or `{param}`. */
-const TOKEN = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-/**
- * What a template string references.
- *
- * @example
- * ```ts
- * templateRefs("${SUPABASE_URL}/items/{id}"); // { variables: ["SUPABASE_URL"], params: ["id"] }
- * ```
- */
-export function templateRefs(template: string): { variables: string[]; params: string[] } {
-  const variables: string[] = [];
-  const params: string[] = [];
-  for (const m of template.matchAll(TOKEN)) {
-    if (m[1] !== undefined) variables.push(m[1]);
-    else params.push(m[2]);
-  }
-  return { variables, params };
-}
-
-/**
- * Expands `${VAR}` and `{param}` in one pass: replacement text is never
- * scanned again, so a parameter holding `${SECRET}` stays literal.
- *
- * @example
- * ```ts
- * expandTemplate("${BASE}/items/{id}", (v) => v === "BASE" ? "https://x" : "", (p) => "42");
- * // "https://x/items/42"
- * ```
- */
-export function expandTemplate(
-  template: string,
-  variable: (name: string) => string,
-  param: (name: string) => string,
-): string {
-  return template.replace(
-    TOKEN,
-    (_m, v: string | undefined, p: string | undefined) => v !== undefined ? variable(v) : param(p!),
-  );
 }
 
 /** Every string of the template fields, with the dotted path of where it is. */
@@ -289,36 +246,6 @@ export function parseToolManifest(
   }
   if (manifest.auth) needed.add(manifest.auth.service);
   return { manifest, file, params, variables: [...variables], services: [...needed] };
-}
-
-/**
- * The part of a URL template before its first `{param}`, or `undefined` when
- * it has none.
- *
- * @example
- * ```ts
- * urlPrefixBeforeParams("${BASE}/items/{id}"); // "${BASE}/items/"
- * ```
- */
-export function urlPrefixBeforeParams(template: string): string | undefined {
-  for (const m of template.matchAll(TOKEN)) {
-    if (m[2] !== undefined) return template.slice(0, m.index);
-  }
-  return undefined;
-}
-
-/**
- * Whether `prefix` already holds a whole origin (`scheme://host[:port]`
- * followed by `/`, `?` or `#`), so that nothing appended can change the host.
- *
- * @example
- * ```ts
- * fixesOrigin("https://api.example.com/items/"); // true
- * fixesOrigin("https://api."); // false
- * ```
- */
-export function fixesOrigin(prefix: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]+[/?#]/.test(prefix);
 }
 
 /**
