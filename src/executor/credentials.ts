@@ -8,7 +8,8 @@
 import type { AuthStore } from "../auth/auth_store.ts";
 import { AuthenticationRequired } from "../auth/errors.ts";
 import { type ResolvedService, secretValues, toEnvironment } from "../resolve.ts";
-import type { LoadedTool, ToolManifest } from "./manifest.ts";
+import type { LoadedTool } from "./manifest.ts";
+import type { ToolManifest } from "./manifest_schema.ts";
 import { CallError } from "./result.ts";
 
 /** Resolves the credential variables of the given services (env > keychain > file). */

@@ -6,7 +6,8 @@
  * @module
  */
 import { CredkitError } from "../errors.ts";
-import type { LoadedTool, ParamDef } from "./manifest.ts";
+import type { LoadedTool } from "./manifest.ts";
+import type { ParamDef } from "./manifest_schema.ts";
 
 function typeMatches(def: ParamDef, value: unknown): boolean {
   switch (def.type) {

@@ -60,17 +60,22 @@ export interface ToolResult {
  * ```
  */
 export class CallError extends Error {
+  /** Why the call failed. */
+  readonly kind: ToolErrorKind;
+  /** Credential variables without a value, for `missing_credentials`. */
+  readonly missing?: string[];
+
   /**
+   * Ends a call with `kind`.
+   *
    * @param kind Why the call failed.
    * @param message What went wrong (may hold a secret: masked before it is shown).
    * @param missing Credential variables without a value, for `missing_credentials`.
    */
-  constructor(
-    readonly kind: ToolErrorKind,
-    message: string,
-    readonly missing?: string[],
-  ) {
+  constructor(kind: ToolErrorKind, message: string, missing?: string[]) {
     super(message);
+    this.kind = kind;
+    if (missing) this.missing = missing;
   }
 }
 

@@ -9,8 +9,8 @@ import {
   loadToolManifests,
   parseToolManifest,
   scopeFor,
-  toolJsonSchema,
 } from "../../src/executor/manifest.ts";
+import { toolJsonSchema } from "../../src/executor/manifest_schema.ts";
 import { expandTemplate } from "../../src/executor/template.ts";
 
 /** The example of DESIGN.md, "Tool manifests". */
