@@ -95,7 +95,7 @@ export function coerceParams(
           text.trim() === "" || !Number.isFinite(n) ||
           (def.type === "integer" && !Number.isInteger(n))
         ) {
-          throw bad(name, `an ${def.type === "integer" ? "integer" : "number"}`);
+          throw bad(name, def.type === "integer" ? "an integer" : "a number");
         }
         out[name] = n;
         break;
