@@ -22,6 +22,7 @@ import {
   type VariableResolver,
 } from "./credentials.ts";
 import { type LoadedTool, scopeFor } from "./manifest.ts";
+import type { ToolManifest } from "./manifest_schema.ts";
 import { validateParams } from "./params.ts";
 import { buildToolRequest } from "./request.ts";
 import { recordResponse, sendToolRequest } from "./response.ts";
@@ -114,11 +115,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     try {
       const tool = checkedTool(toolId, params);
       const m = tool.manifest;
-      const scope = m.auth ? scopeFor(m, action ?? undefined) : null;
-      if (m.auth) {
-        if (scope !== undefined) result.metadata.scope = scope;
-        result.metadata.service = m.auth.service;
-      }
+      const scope = noteScope(m, action, result);
       const creds = await resolveToolCredentials(tool, deps.resolveVariables);
       mask = stringMasker(creds.secrets);
       requireVariables(tool, creds);
@@ -141,6 +138,22 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   return { tools: deps.manifests, execute };
+}
+
+/**
+ * The scope the call's token needs (`null`: no token is sent; `undefined`:
+ * any token), noted in `result` with the service it is for.
+ */
+function noteScope(
+  manifest: ToolManifest,
+  action: string | null,
+  result: ToolResult,
+): string | null | undefined {
+  if (!manifest.auth) return null;
+  const scope = scopeFor(manifest, action ?? undefined);
+  if (scope !== undefined) result.metadata.scope = scope;
+  result.metadata.service = manifest.auth.service;
+  return scope;
 }
 
 /** The kind and message of what ended a call. */
