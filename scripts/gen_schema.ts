@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { configJsonSchema } from "../src/config.ts";
-import { toolJsonSchema } from "../src/executor/manifest.ts";
+import { toolJsonSchema } from "../src/executor/manifest_schema.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outputs: [string, unknown][] = [

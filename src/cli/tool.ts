@@ -5,7 +5,8 @@
  * @module
  */
 import { usageError } from "../errors.ts";
-import { coerceParams, type ToolResult } from "../executor/executor.ts";
+import type { ToolResult } from "../executor/result.ts";
+import { coerceParams } from "../executor/params.ts";
 import type { LoadedTool } from "../executor/manifest.ts";
 import { executorFromContext, loadTools, type ToolSet } from "../executor/context_tools.ts";
 import { note, optString, optStrings, printJson, renderTable } from "./common.ts";
@@ -83,8 +84,62 @@ function parseParamArgs(values: string[]): Record<string, string> {
   return out;
 }
 
-async function runTool(ctx: Context, args: ParsedArgs, set: ToolSet): Promise<number> {
-  const id = args.positionals[1];
+/** The options of `credkit tool`, parsed once. */
+export interface ToolOptions {
+  /** The subcommand as given (`list` or `run`; anything else is refused by {@link runTool}). */
+  subcommand?: string;
+  /** `run`: the id of the tool to run. */
+  toolId?: string;
+  /** `--action A`: the `action` parameter. */
+  action?: string;
+  /** `--param k=v` pairs, as given (checked when the tool is run). */
+  paramPairs: string[];
+  /** `--tools-dir D`: the tools directory, instead of the one found. */
+  toolsDir?: string;
+}
+
+/**
+ * Parses `tool`'s arguments.
+ *
+ * @example
+ * ```ts
+ * parseToolOptions({ values: { param: ["name=x"] }, positionals: ["run", "registry"], rest: [] });
+ * // { subcommand: "run", toolId: "registry", action: undefined, paramPairs: ["name=x"], toolsDir: undefined }
+ * ```
+ */
+export function parseToolOptions(args: ParsedArgs): ToolOptions {
+  return {
+    subcommand: args.positionals[0],
+    toolId: args.positionals[1],
+    action: optString(args, "action"),
+    paramPairs: optStrings(args, "param"),
+    toolsDir: optString(args, "tools-dir"),
+  };
+}
+
+/**
+ * Runs `tool list` or `tool run`.
+ *
+ * @example
+ * ```ts
+ * await runTool(ctx, { subcommand: "run", toolId: "registry", action: "search", paramPairs: ["name=x"] });
+ * ```
+ */
+export async function runTool(ctx: Context, opts: ToolOptions): Promise<number> {
+  const sub = opts.subcommand;
+  if (sub !== "list" && sub !== "run") {
+    throw usageError(
+      "Cannot run tool",
+      sub ? `unknown subcommand "${sub}"` : "no subcommand given",
+      "use: credkit tool list | credkit tool run <id>",
+    );
+  }
+  const set = await loadTools(ctx, opts.toolsDir);
+  return sub === "list" ? listTools(ctx, set) : await runOneTool(ctx, opts, set);
+}
+
+async function runOneTool(ctx: Context, opts: ToolOptions, set: ToolSet): Promise<number> {
+  const id = opts.toolId;
   if (!id) {
     throw usageError(
       "Cannot run a tool",
@@ -102,9 +157,8 @@ async function runTool(ctx: Context, args: ParsedArgs, set: ToolSet): Promise<nu
       "see credkit tool list",
     );
   }
-  const raw = parseParamArgs(optStrings(args, "param"));
-  const action = optString(args, "action");
-  if (action !== undefined) raw.action = action;
+  const raw = parseParamArgs(opts.paramPairs);
+  if (opts.action !== undefined) raw.action = opts.action;
   const params = coerceParams(tool, raw);
   const executor = await executorFromContext(ctx, set.tools);
   const result = await executor.execute(id, params);
@@ -145,16 +199,5 @@ Example:
     "tools-dir": { type: "string" },
   },
   maxPositionals: 2,
-  async run(ctx: Context, args: ParsedArgs): Promise<number> {
-    const sub = args.positionals[0];
-    if (sub !== "list" && sub !== "run") {
-      throw usageError(
-        "Cannot run tool",
-        sub ? `unknown subcommand "${sub}"` : "no subcommand given",
-        "use: credkit tool list | credkit tool run <id>",
-      );
-    }
-    const set = await loadTools(ctx, optString(args, "tools-dir"));
-    return sub === "list" ? listTools(ctx, set) : await runTool(ctx, args, set);
-  },
+  run: (ctx, args) => runTool(ctx, parseToolOptions(args)),
 };

@@ -15,6 +15,7 @@ import { findToolsDir, type LoadedTool, loadToolManifests } from "./manifest.ts"
 export interface ToolSet {
   /** The tools directory, or `undefined` when none was found. */
   dir?: string;
+  /** The tools loaded from it (none when no directory was found or it is not trusted). */
   tools: LoadedTool[];
 }
 

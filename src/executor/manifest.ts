@@ -3,103 +3,26 @@
  * an authenticated HTTP call that an agent may make without ever seeing a
  * credential.
  *
- * Templates: `${VAR}` names a credential variable of the catalog (checked when
- * the manifest is loaded), `{param}` a call parameter. Expansion is a single
- * pass over the template, so a parameter value is never expanded again: a
- * parameter can never supply a credential.
+ * Templates (see `template.ts`): `${VAR}` names a credential variable of the
+ * catalog (checked when the manifest is loaded), `{param}` a call parameter.
  *
  * @module
  */
 import * as fs from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { z } from "zod";
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError } from "../errors.ts";
-
-const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const paramSchema = z.object({
-  type: z.enum(["string", "number", "integer", "boolean", "array", "object"]).default("string"),
-  description: z.string().optional(),
-  required: z.boolean().default(false),
-  enum: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
-}).strict();
-
-const stringMap = z.record(z.string().min(1), z.string());
-
-/** JSON values a body template may hold. */
-type JsonTemplate =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonTemplate[]
-  | { [key: string]: JsonTemplate };
-
-const jsonTemplate: z.ZodType<JsonTemplate> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number(),
-    z.boolean(),
-    z.null(),
-    z.array(jsonTemplate),
-    z.record(z.string(), jsonTemplate),
-  ])
-);
-
-/** The zod schema of a tool manifest (`.credkit/tools/<id>.json`). */
-export const toolManifestSchema = z.object({
-  $schema: z.string().optional(),
-  id: z.string().regex(
-    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
-    "letters, digits, _ and - (at most 64, as MCP tool names)",
-  ).describe("Tool name, unique in the directory; the MCP tool name"),
-  type: z.literal("http").describe("Kind of tool: an HTTP call"),
-  description: z.string().min(1).describe("What the tool does (shown to agents)"),
-  required_scope: z.string().min(1).optional().describe(
-    "Scope the token needs when the action has no entry in scopes",
-  ),
-  scopes: z.record(z.string().min(1), z.string().min(1).nullable()).optional().describe(
-    "Actions (the action parameter) and the scope each needs; null: public, no token sent",
-  ),
-  auth: z.object({
-    service: z.string().min(1),
-    header: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "an HTTP header name")
-      .default("Authorization"),
-    format: z.string().regex(/\{token\}/, "must contain {token}").default("Bearer {token}"),
-    allow_http: z.boolean().default(false).describe(
-      "Send the token over plain http:// to a host other than this machine (default false: refused)",
-    ),
-  }).strict().optional().describe(
-    "Where the token goes: the service whose AuthStore token (or secret field) is sent, in header, formatted",
-  ),
-  params: z.record(
-    z.string().regex(identifier, "a parameter name (letters, digits, _)"),
-    paramSchema,
-  )
-    .default({}).describe("Call parameters: name → {type, description, required, enum}"),
-  config: z.object({
-    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]).default("GET"),
-    url: z.string().min(1).describe(
-      "URL template: ${VAR} credential variables, {param} parameters (URL-encoded)",
-    ),
-    headers: stringMap.default({}),
-    query: stringMap.default({}),
-    body: jsonTemplate.optional().describe(
-      'JSON body template; a string that is exactly "{param}" takes the parameter\'s typed value',
-    ),
-    timeoutMs: z.number().int().positive().optional(),
-  }).strict(),
-}).strict();
-
-/** A tool manifest after validation and defaults. */
-export type ToolManifest = z.infer<typeof toolManifestSchema>;
-
-/** One declared parameter. */
-export type ParamDef = z.infer<typeof paramSchema>;
+import {
+  checkManifestShape,
+  type JsonTemplate,
+  type ParamDef,
+  type ToolManifest,
+} from "./manifest_schema.ts";
+import { fixesOrigin, templateRefs, urlPrefixBeforeParams } from "./template.ts";
 
 /** A manifest ready to run: where it came from and what it needs. */
 export interface LoadedTool {
+  /** The manifest, validated, with defaults applied. */
   manifest: ToolManifest;
   /** The file it was read from (or a label for manifests built in memory). */
   file: string;
@@ -112,48 +35,6 @@ export interface LoadedTool {
   variables: string[];
   /** Services providing those variables, plus the auth service. */
   services: string[];
-}
-
-/** A template token: `${VAR}` or `{param}`. */
-const TOKEN = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-/**
- * What a template string references.
- *
- * @example
- * ```ts
- * templateRefs("${SUPABASE_URL}/items/{id}"); // { variables: ["SUPABASE_URL"], params: ["id"] }
- * ```
- */
-export function templateRefs(template: string): { variables: string[]; params: string[] } {
-  const variables: string[] = [];
-  const params: string[] = [];
-  for (const m of template.matchAll(TOKEN)) {
-    if (m[1] !== undefined) variables.push(m[1]);
-    else params.push(m[2]);
-  }
-  return { variables, params };
-}
-
-/**
- * Expands `${VAR}` and `{param}` in one pass: replacement text is never
- * scanned again, so a parameter holding `${SECRET}` stays literal.
- *
- * @example
- * ```ts
- * expandTemplate("${BASE}/items/{id}", (v) => v === "BASE" ? "https://x" : "", (p) => "42");
- * // "https://x/items/42"
- * ```
- */
-export function expandTemplate(
-  template: string,
-  variable: (name: string) => string,
-  param: (name: string) => string,
-): string {
-  return template.replace(
-    TOKEN,
-    (_m, v: string | undefined, p: string | undefined) => v !== undefined ? variable(v) : param(p!),
-  );
 }
 
 /** Every string of the template fields, with the dotted path of where it is. */
@@ -170,11 +51,6 @@ function templateStrings(m: ToolManifest): [string, string][] {
   };
   walk(m.config.body, "config.body");
   return out;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length ? issue.path.map(String).join(".") : "(top level)";
-  return `${path}: ${issue.message}`;
 }
 
 /** Variable name → the service that defines it (first service wins). */
@@ -208,11 +84,9 @@ export function parseToolManifest(
   const fail = (why: string, hint?: string): never => {
     throw new CredkitError("usage", `Invalid tool manifest ${file}`, why, hint);
   };
-  const parsed = toolManifestSchema.safeParse(data);
-  if (!parsed.success) {
-    fail(describeIssue(parsed.error.issues[0]), "see credkit-tool.schema.json");
-  }
-  const manifest = parsed.data!;
+  const shape = checkManifestShape(data);
+  if ("problem" in shape) fail(shape.problem, "see credkit-tool.schema.json");
+  const manifest = (shape as { manifest: ToolManifest }).manifest;
   const index = variableIndex(services);
   const lowerVariables = new Set([...index.keys()].map((v) => v.toLowerCase()));
 
@@ -289,36 +163,6 @@ export function parseToolManifest(
   }
   if (manifest.auth) needed.add(manifest.auth.service);
   return { manifest, file, params, variables: [...variables], services: [...needed] };
-}
-
-/**
- * The part of a URL template before its first `{param}`, or `undefined` when
- * it has none.
- *
- * @example
- * ```ts
- * urlPrefixBeforeParams("${BASE}/items/{id}"); // "${BASE}/items/"
- * ```
- */
-export function urlPrefixBeforeParams(template: string): string | undefined {
-  for (const m of template.matchAll(TOKEN)) {
-    if (m[2] !== undefined) return template.slice(0, m.index);
-  }
-  return undefined;
-}
-
-/**
- * Whether `prefix` already holds a whole origin (`scheme://host[:port]`
- * followed by `/`, `?` or `#`), so that nothing appended can change the host.
- *
- * @example
- * ```ts
- * fixesOrigin("https://api.example.com/items/"); // true
- * fixesOrigin("https://api."); // false
- * ```
- */
-export function fixesOrigin(prefix: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]+[/?#]/.test(prefix);
 }
 
 /**
@@ -443,22 +287,4 @@ export function scopeFor(
     return manifest.scopes[action];
   }
   return manifest.required_scope;
-}
-
-/**
- * The JSON Schema of tool manifests (draft 2020-12), published as
- * `credkit-tool.schema.json`.
- *
- * @example
- * ```ts
- * toolJsonSchema().title; // "credkit tool manifest"
- * ```
- */
-export function toolJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(toolManifestSchema, { io: "input" }),
-    title: "credkit tool manifest",
-    description:
-      "An authenticated HTTP tool run by credkit's executor and MCP gateway (.credkit/tools/<id>.json)",
-  };
 }

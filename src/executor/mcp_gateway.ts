@@ -11,8 +11,12 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { VERSION } from "../version.ts";
+
+/** The MCP server {@link createMcpGateway} returns (from the MCP SDK). */
+export type { McpServer };
 import type { Executor, ToolResult } from "./executor.ts";
-import type { LoadedTool, ParamDef } from "./manifest.ts";
+import type { LoadedTool } from "./manifest.ts";
+import type { ParamDef } from "./manifest_schema.ts";
 
 function paramSchema(def: ParamDef): z.ZodType {
   let schema: z.ZodType;
@@ -55,7 +59,7 @@ function paramSchema(def: ParamDef): z.ZodType {
  * z.toJSONSchema(toolInputSchema(tool)).properties; // { action: { enum: ["search", "upload"] }, … }
  * ```
  */
-export function toolInputSchema(tool: LoadedTool): z.ZodObject {
+function toolInputSchema(tool: LoadedTool): z.ZodObject {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, def] of Object.entries(tool.params)) shape[name] = paramSchema(def);
   return z.strictObject(shape);

@@ -6,7 +6,7 @@
  * @module
  */
 import { isLoopbackHttp } from "../auth/http_util.ts";
-import { templateRefs } from "./manifest.ts";
+import { templateRefs } from "./template.ts";
 
 /** How many `.` / `..` segments (also as `%2e`) the path of a URL text has. */
 function dotSegments(urlText: string): number {

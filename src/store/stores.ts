@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { CredkitError } from "../errors.ts";
+import { safeName } from "../safe_name.ts";
 import type { Fields, Namespace, SecretBackend } from "./backend.ts";
 import { type BackendName, DEFAULT_READ_ORDER, type StoreCheck } from "./registry.ts";
 
@@ -150,8 +151,7 @@ export function withChangeNotices(
   const touch = (entry: string) => {
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const safe = entry.replace(/[^A-Za-z0-9_.-]/g, "_");
-      fs.writeFileSync(join(dir, `${ns}.${safe}`), `${Date.now()} ${inner.name}\n`, {
+      fs.writeFileSync(join(dir, `${ns}.${safeName(entry)}`), `${Date.now()} ${inner.name}\n`, {
         mode: 0o600,
       });
     } catch { /* a notice is best effort; the write itself succeeded */ }

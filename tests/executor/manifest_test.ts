@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { BUILTIN_SERVICES } from "../../src/catalog.ts";
 import { CredkitError } from "../../src/errors.ts";
 import {
-  expandTemplate,
   findToolsDir,
   loadToolManifests,
   parseToolManifest,
   scopeFor,
-  toolJsonSchema,
 } from "../../src/executor/manifest.ts";
+import { toolJsonSchema } from "../../src/executor/manifest_schema.ts";
+import { expandTemplate } from "../../src/executor/template.ts";
 
 /** The example of DESIGN.md, "Tool manifests". */
 const DESIGN_EXAMPLE = {

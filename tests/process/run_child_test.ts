@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { concatBytes } from "../../src/bytes.ts";
 import { exitCodeOf } from "../../src/process/launch.ts";
 import { runChild } from "../../src/process/run_child.ts";
 import { DEFAULT_PATH, resolveCommand } from "../../src/process/resolve_command.ts";
@@ -176,17 +177,7 @@ function sink(): { stream: Writable; text: () => string } {
       cb();
     },
   });
-  return { stream, text: () => new TextDecoder().decode(concat(chunks)) };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return { stream, text: () => new TextDecoder().decode(concatBytes(chunks)) };
 }
 
 const ENV = { PATH: Deno.env.get("PATH") ?? DEFAULT_PATH };

@@ -24,6 +24,7 @@ export interface MovedSecret {
   place: string;
   /** The variable (of the service's field) that now holds it. */
   variable: string;
+  /** The secret itself (never printed). */
   value: string;
 }
 

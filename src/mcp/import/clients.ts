@@ -27,8 +27,11 @@ export type Scope = "user" | "project";
 
 /** One client configuration file. */
 export interface ClientFile {
+  /** The client that reads it. */
   client: ClientName;
+  /** Where it is. */
   path: string;
+  /** Whether only this user reads it or a project shares it. */
   scope: Scope;
   /** The project directory of a project file. */
   projectDir?: string;

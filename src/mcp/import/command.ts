@@ -28,8 +28,11 @@ import { formatReport } from "./report.ts";
 export interface McpImportOptions {
   /** A client file; all found files when absent. */
   file?: string;
+  /** `--client NAME`: only this client's files (with FILE: how to read it). */
   client?: string;
+  /** `--dry-run`: report what would change, change nothing. */
   dryRun: boolean;
+  /** `--force`: replace stored values that differ. */
   force: boolean;
   /** A client file or backup to restore. */
   restore?: string;

@@ -9,7 +9,6 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { basename } from "node:path";
-import type { JSONPath } from "jsonc-parser";
 import type { ServiceDef } from "../../catalog.ts";
 import { CredkitError } from "../../errors.ts";
 import { describeFsError } from "../../fs_errors.ts";
@@ -18,13 +17,15 @@ import type { SecretBackend } from "../../store/backend.ts";
 import { updateEntry } from "../../store/backend.ts";
 import { writeBackup } from "./backup.ts";
 import { type ClientFile, slug } from "./clients.ts";
-import { jsoncText, parseJsonc, setJsonc } from "./jsonc.ts";
+import { jsoncText, type JsonPath, parseJsonc, setJsonc } from "./jsonc.ts";
 import { planServer, type ServerPlan } from "./server_plan.ts";
 import { declareServices, fieldFor, type ServiceDeclaration } from "./user_config.ts";
 
 /** What {@link importFiles} needs. */
 export interface ImportOptions {
+  /** The client files to import from. */
   files: ClientFile[];
+  /** Report what would change, change nothing. */
   dryRun: boolean;
   /** Replace stored values that differ. */
   force: boolean;
@@ -36,10 +37,13 @@ export interface ImportOptions {
   runExtraUser: string[];
   /** The user config file declaring the services. */
   userConfig: string;
+  /** credkit's state directory (backups go to `<stateDir>/backups/`). */
   stateDir: string;
+  /** The services known so far (catalog and configs). */
   services: Record<string, ServiceDef>;
   /** The store the secrets go to (a dry run works without one). */
   store: () => Promise<SecretBackend>;
+  /** Milliseconds, for backup names. */
   clock: () => number;
 }
 
@@ -48,19 +52,29 @@ export type ServerReport = Omit<ServerPlan, "edits" | "secrets" | "leftover">;
 
 /** One file in the report. */
 export interface FileReport {
+  /** The client file. */
   path: string;
+  /** The client that reads it. */
   client: string;
+  /** `user` or `project`. */
   scope: string;
+  /** Whether it was (or, in a dry run, would be) rewritten. */
   changed: boolean;
+  /** The backup of its original text, `null` when none was made. */
   backup: string | null;
+  /** Its servers, in file order. */
   servers: ServerReport[];
 }
 
 /** What {@link importFiles} did (or would do). */
 export interface ImportReport {
+  /** Whether nothing was changed on purpose. */
   dryRun: boolean;
+  /** The user config file declaring the services. */
   userConfig: string;
+  /** The store the secrets went to, `null` when none was opened. */
   store: string | null;
+  /** Each client file, in the order given. */
   files: FileReport[];
   /** Servers left alone because their service already holds other values. */
   conflicts: number;
@@ -88,9 +102,9 @@ export function projectId(dir: string): string {
 function serverSets(
   file: ClientFile,
   data: Record<string, unknown>,
-): { path: JSONPath; location: string; prefix: string }[] {
+): { path: JsonPath; location: string; prefix: string }[] {
   const base = `mcp-${file.client}-${file.projectDir ? projectId(file.projectDir) + "-" : ""}`;
-  const sets: { path: JSONPath; location: string; prefix: string }[] = [];
+  const sets: { path: JsonPath; location: string; prefix: string }[] = [];
   if (isObject(data.mcpServers)) {
     sets.push({ path: ["mcpServers"], location: "mcpServers", prefix: base });
   }
@@ -125,7 +139,7 @@ function planFile(
   file: ClientFile,
   options: ImportOptions,
   usedServices: Set<string>,
-): { raw: string; text: string; plans: { plan: ServerPlan; path: JSONPath }[] } {
+): { raw: string; text: string; plans: { plan: ServerPlan; path: JsonPath }[] } {
   let raw: string;
   try {
     raw = fs.readFileSync(file.path, "utf8");
@@ -146,7 +160,7 @@ function planFile(
     );
   }
   const knownSecret = knownSecretIn(options.services);
-  const plans: { plan: ServerPlan; path: JSONPath }[] = [];
+  const plans: { plan: ServerPlan; path: JsonPath }[] = [];
   for (const set of sets) {
     let servers: Record<string, unknown> = data;
     for (const k of set.path) servers = servers[k as string] as Record<string, unknown>;
@@ -296,7 +310,7 @@ export async function importFiles(
 
 /** The file's text with the edits of every server but the conflicted ones. */
 function editedWithout(
-  p: { raw: string; plans: { plan: ServerPlan; path: JSONPath }[]; file: ClientFile },
+  p: { raw: string; plans: { plan: ServerPlan; path: JsonPath }[]; file: ClientFile },
   skip: Set<ServerPlan>,
 ): string {
   const { doc } = parseJsonc(p.raw, p.file.path);

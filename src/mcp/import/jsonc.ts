@@ -10,7 +10,6 @@ import {
   applyEdits,
   type Edit,
   findNodeAtLocation,
-  type JSONPath,
   modify,
   type Node,
   parse,
@@ -23,11 +22,18 @@ import { CredkitError } from "../../errors.ts";
 export interface JsoncDoc {
   /** The text without its BOM. */
   text: string;
+  /** Whether the file starts with a BOM (written back when it did). */
   bom: boolean;
+  /** The file's line end (`\n` or `\r\n`). */
   eol: string;
+  /** Whether it is indented with spaces (else tabs). */
   insertSpaces: boolean;
+  /** The width of one indentation level. */
   tabSize: number;
 }
+
+/** A path into a JSON document: property names and array indexes. */
+export type JsonPath = (string | number)[];
 
 /**
  * Parses `raw` (a file's text) as a JSONC object. The error never quotes the
@@ -119,7 +125,7 @@ function removal(property: Node, text: string): Edit {
  * setJsonc(doc, ["mcpServers", "github", "env", "TOKEN"], undefined);
  * ```
  */
-export function setJsonc(doc: JsoncDoc, path: JSONPath, value: unknown): void {
+export function setJsonc(doc: JsoncDoc, path: JsonPath, value: unknown): void {
   const node = findNodeAtLocation(parseTree(doc.text, [], { allowTrailingComma: true })!, path);
   if (node && value === undefined && node.parent?.type === "property") {
     doc.text = applyEdits(doc.text, [removal(node.parent, doc.text)]);

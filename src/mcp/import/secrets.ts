@@ -185,9 +185,11 @@ export interface UrlSecretPart {
   place: string;
   /** The key (query) or the user name (password). */
   key: string;
-  /** Offset of the secret in the URL string and its length. */
+  /** Offset of the secret in the URL string. */
   start: number;
+  /** Its length. */
   length: number;
+  /** The secret itself (never printed). */
   value: string;
 }
 

@@ -12,10 +12,10 @@
  *
  * @module
  */
-import type { JSONPath } from "jsonc-parser";
 import { argSecretPlaceholder, hasArgSecretPlaceholder } from "../../arg_secrets.ts";
 import { type MovedSecret, rewriteArgs, uniqueVariable, variableName } from "./args.ts";
 import type { ClientName, Scope } from "./clients.ts";
+import type { JsonPath } from "./jsonc.ts";
 import {
   isPlainValue,
   isReference,
@@ -30,7 +30,9 @@ export type ServerStatus = "moved" | "warned" | "untouched";
 
 /** How a server entry is planned. */
 export interface PlanContext {
+  /** The client whose file holds the entry. */
   client: ClientName;
+  /** Whether the file is a user's or a shared project's. */
   scope: Scope;
   /** The credkit service that receives this server's secrets. */
   service: string;
@@ -44,17 +46,20 @@ export interface PlanContext {
 
 /** The plan for one server. */
 export interface ServerPlan {
+  /** The server's name in the client file. */
   server: string;
   /** Where its entry sits, e.g. `mcpServers` or `projects["/p"].mcpServers`. */
   location: string;
+  /** What happens to it. */
   status: ServerStatus;
+  /** The credkit service that receives its secrets (when any moved). */
   service?: string;
   /** Places moved and the variables that hold them now (no values). */
   moved: { place: string; variable: string }[];
   /** Secrets found and not moved, and other things to look at (no values). */
   warnings: string[];
   /** Edits relative to the entry. */
-  edits: { path: JSONPath; value: unknown }[];
+  edits: { path: JsonPath; value: unknown }[];
   /** The moved secrets, with their values (never printed). */
   secrets: MovedSecret[];
   /** Secret values found and left in place (for masking only). */

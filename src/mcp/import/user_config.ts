@@ -16,7 +16,9 @@ import { jsoncText, parseJsonc, setJsonc } from "./jsonc.ts";
 
 /** A service to declare: its fields' variables (all secret). */
 export interface ServiceDeclaration {
+  /** The service's name. */
   service: string;
+  /** What it is for (which client server it came from). */
   description: string;
   /** field → variable. */
   fields: Record<string, string>;
