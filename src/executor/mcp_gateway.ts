@@ -12,8 +12,25 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { VERSION } from "../version.ts";
 
-/** The MCP server {@link createMcpGateway} returns (from the MCP SDK). */
-export type { McpServer };
+/** An MCP SDK transport, as far as the gateway needs one. */
+export interface GatewayTransport {
+  /** Starts receiving messages. */
+  start(): Promise<void>;
+  /** Sends one JSON-RPC message. */
+  send(message: unknown): Promise<void>;
+  /** Closes the transport. */
+  close(): Promise<void>;
+}
+
+/** What {@link createMcpGateway} returns: the SDK's MCP server, as far as credkit uses it. */
+export interface McpGateway {
+  /** Serves the tools over `transport`. */
+  connect(transport: GatewayTransport): Promise<void>;
+  /** Stops serving. */
+  close(): Promise<void>;
+  /** The protocol layer; `onclose` fires when the transport closes. */
+  server: { onclose?: () => void };
+}
 import type { Executor, ToolResult } from "./executor.ts";
 import type { LoadedTool } from "./manifest.ts";
 import type { ParamDef } from "./manifest_schema.ts";
@@ -94,7 +111,9 @@ export function resultText(result: ToolResult): string {
  * await server.connect(new StdioServerTransport());
  * ```
  */
-export function createMcpGateway(options: { tools: LoadedTool[]; executor: Executor }): McpServer {
+export function createMcpGateway(
+  options: { tools: LoadedTool[]; executor: Executor },
+): McpGateway {
   const server = new McpServer(
     { name: "credkit", version: VERSION },
     {
@@ -120,7 +139,7 @@ export function createMcpGateway(options: { tools: LoadedTool[]; executor: Execu
       },
     );
   }
-  return server;
+  return server as McpGateway;
 }
 
 /** The part of an MCP transport that {@link trackPendingRequests} wraps. */
