@@ -12,6 +12,7 @@ import { CredkitError } from "./errors.ts";
 import { describeFsError, describeJsonError } from "./fs_errors.ts";
 import { findConfigFile } from "./config/find.ts";
 import { fastCheck } from "./config/check.ts";
+import { assertServiceRefs } from "./config/service_refs.ts";
 import { validateWithZod } from "./config/schema.ts";
 import type { LoadedConfig } from "./config/layers.ts";
 
@@ -37,23 +38,7 @@ export function parseConfig(data: unknown, path: string): LoadedConfig {
   for (const [name, svc] of Object.entries(file.services)) {
     services[name] = { name, description: svc.description, fields: svc.fields, auth: svc.auth };
   }
-  for (
-    const [where, list] of [
-      ...Object.entries(file.servers).map(([n, s]) => [`servers.${n}`, s.services] as const),
-      ...Object.entries(file.backends).map(([n, b]) => [`backends.${n}`, b.services] as const),
-    ]
-  ) {
-    for (const s of list) {
-      if (!Object.hasOwn(services, s)) {
-        throw new CredkitError(
-          "usage",
-          `Invalid config ${path}`,
-          `${where}.services: unknown service "${s}"`,
-          `declare it under "services" or use one of: ${Object.keys(services).join(", ")}`,
-        );
-      }
-    }
-  }
+  assertServiceRefs(path, services, file.servers, file.backends);
   return {
     path,
     baseDir: dirname(resolve(path)),

@@ -100,3 +100,20 @@ Deno.test("the example credkit.json in the repository is valid", () => {
   const cfg = loadConfig({ cwd: "examples/ipfs_kit" });
   assert.ok(cfg.backends.huggingface);
 });
+
+Deno.test("a server or backend naming __proto__ or constructor is an unknown service (exit 2)", () => {
+  for (const name of ["__proto__", "constructor", "toString"]) {
+    for (
+      const data of [
+        { servers: { s: { command: "x", services: [name] } } },
+        { backends: { b: { command: ["x"], services: [name] } } },
+      ]
+    ) {
+      assert.throws(
+        () => parseConfig(data, "credkit.json"),
+        (e: unknown) =>
+          e instanceof CredkitError && e.exitCode === 2 && /unknown service/.test(e.message),
+      );
+    }
+  }
+});

@@ -15,6 +15,7 @@ import { CredkitError } from "../errors.ts";
 import { describeFsError, describeJsonError } from "../fs_errors.ts";
 import { type Env, userConfigFile } from "../paths.ts";
 import { fastCheck } from "./check.ts";
+import { assertServiceRefs } from "./service_refs.ts";
 import { findProjectConfig, homeDir, searchedDirs } from "./find.ts";
 import type { BackendDef, ConfigFile, ServerDef } from "./schema.ts";
 import { assertSafeOwnership, manifestsBeside, trustConfig, trustStateOf } from "./trust.ts";
@@ -204,23 +205,7 @@ export function mergeLayers(layers: {
     backends = { ...backends, ...project.backends };
   }
   const where = path ?? userPath ?? "credkit.json";
-  for (
-    const [at, list] of [
-      ...Object.entries(servers).map(([n, s]) => [`servers.${n}`, s.services] as const),
-      ...Object.entries(backends).map(([n, b]) => [`backends.${n}`, b.services] as const),
-    ]
-  ) {
-    for (const s of list) {
-      if (!services[s]) {
-        throw new CredkitError(
-          "usage",
-          `Invalid config ${where}`,
-          `${at}.services: unknown service "${s}"`,
-          `declare it under "services" or use one of: ${Object.keys(services).join(", ")}`,
-        );
-      }
-    }
-  }
+  assertServiceRefs(where, services, servers, backends);
   return {
     path,
     userPath,
