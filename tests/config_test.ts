@@ -112,7 +112,10 @@ Deno.test("a server or backend naming __proto__ or constructor is an unknown ser
       assert.throws(
         () => parseConfig(data, "credkit.json"),
         (e: unknown) =>
-          e instanceof CredkitError && e.exitCode === 2 && /unknown service/.test(e.message),
+          e instanceof CredkitError && e.exitCode === 2 &&
+          (name === "constructor"
+            ? /unknown service "constructor"/.test(e.message)
+            : /a lower-case service name/.test(e.message)),
       );
     }
   }
