@@ -10,7 +10,13 @@
  * batches alternate between direct and through credkit, and the medians of
  * the batches are compared.
  *
- * Usage: `deno run -A bench/mcp_relay_bench.ts [--calls N] [--batches N] [--server cat|everything]`
+ * With `--before BIN`, a second credkit binary (an earlier build) is
+ * measured in the same batches, so before and after come from one run.
+ * Besides the ratio of medians, the median of the per-batch ratios (each
+ * relayed batch against the direct batch just before it) is reported: it
+ * suffers less from load that changes during the run.
+ *
+ * Usage: `deno run -A bench/mcp_relay_bench.ts [--calls N] [--batches N] [--server cat|everything] [--before BIN]`
  * (needs `dist/credkit`, or `CREDKIT_BIN`).
  *
  * @module
@@ -29,6 +35,7 @@ const { values } = parseArgs({
     calls: { type: "string", default: "500" },
     batches: { type: "string", default: "9" },
     server: { type: "string", default: "cat" },
+    before: { type: "string" },
   },
 });
 const calls = Number(values.calls);
@@ -122,29 +129,37 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+const binaries = values.before ? [bin, values.before] : [bin];
 const direct: number[] = [];
-const relayed: number[] = [];
+const relayed: number[][] = binaries.map(() => []);
 for (let i = 0; i < batches; i++) {
   direct.push(await batch(server));
-  relayed.push(await batch([bin, "run", "--mcp", "--", ...server]));
+  for (const [k, b] of binaries.entries()) {
+    relayed[k].push(await batch([b, "run", "--mcp", "--", ...server]));
+  }
 }
 fs.rmSync(home, { recursive: true, force: true });
 const d = median(direct);
-const r = median(relayed);
-console.log(JSON.stringify(
-  {
-    server: values.server,
-    calls,
-    batches,
-    directMs: Number(d.toFixed(4)),
+const results = binaries.map((b, k) => {
+  const r = median(relayed[k]);
+  return {
+    binary: b,
     credkitMs: Number(r.toFixed(4)),
     ratio: Number((r / d).toFixed(2)),
-  },
+    medianBatchRatio: Number(median(relayed[k].map((x, j) => x / direct[j])).toFixed(2)),
+  };
+});
+console.log(JSON.stringify(
+  { server: values.server, calls, batches, directMs: Number(d.toFixed(4)), results },
   null,
   2,
 ));
-console.log(
-  `one MCP call through credkit run --mcp: ${(r * 1000).toFixed(0)} µs, direct ${
-    (d * 1000).toFixed(0)
-  } µs (${(r / d).toFixed(2)}×, medians of ${batches} batches of ${calls})`,
-);
+for (const r of results) {
+  console.log(
+    `one MCP call through ${r.binary === bin ? "credkit" : r.binary} run --mcp: ${
+      (r.credkitMs * 1000).toFixed(0)
+    } µs, direct ${(d * 1000).toFixed(0)} µs (${r.ratio.toFixed(2)}× medians, ${
+      r.medianBatchRatio.toFixed(2)
+    }× median batch ratio, ${batches} batches of ${calls})`,
+  );
+}

@@ -7,7 +7,10 @@
  * 2. masking throughput: `cat FILE | credkit run -- cat | cat` in MB/s, the
  *    stream holding a stored secret every MB, next to `cat | cat | cat`.
  *
- * Usage: deno run -A bench/run_bench.ts [--runs N] [--mb N] [--store file|keychain]
+ * With `--before BIN`, the masking throughput of a second credkit binary (an
+ * earlier build) is measured in the same run, interleaved with the others.
+ *
+ * Usage: deno run -A bench/run_bench.ts [--runs N] [--mb N] [--store file|keychain] [--before BIN]
  *
  * @module
  */
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "50" },
     mb: { type: "string", default: "400" },
     store: { type: "string", default: "file" },
+    before: { type: "string" },
   },
 });
 const runs = Number(values.runs);
@@ -108,21 +112,24 @@ for (let i = 0; i < Math.max(1, Math.round(runs / batch)); i++) {
 const ratio = median(dx) / median(ck);
 
 /**
- * MB/s of `cat FILE | <cmd> | cat > /dev/null`, best of 3: what a user's
- * pipeline sees, with the bench process itself out of the data path.
+ * MB/s of `cat FILE | <cmd> | cat > /dev/null` for each command, best of 3
+ * (the commands interleaved): what a user's pipeline sees, with the bench
+ * process itself out of the data path.
  */
-function throughput(cmd: string): number {
-  let best = Infinity;
+function throughputs(cmds: string[]): number[] {
+  const best = cmds.map(() => Infinity);
   for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    const r = spawnSync("sh", ["-c", `cat "$BENCH_FILE" | ${cmd} | cat > /dev/null`], {
-      env: { ...env, BENCH_FILE: bigFile, CREDKIT_BIN_PATH: bin },
-      stdio: "inherit",
-    });
-    if (r.status !== 0) throw new Error(`${cmd} exited ${r.status}`);
-    best = Math.min(best, performance.now() - t0);
+    for (const [k, cmd] of cmds.entries()) {
+      const t0 = performance.now();
+      const r = spawnSync("sh", ["-c", `cat "$BENCH_FILE" | ${cmd} | cat > /dev/null`], {
+        env: { ...env, BENCH_FILE: bigFile, CREDKIT_BIN_PATH: bin, BEFORE_BIN_PATH: before },
+        stdio: "inherit",
+      });
+      if (r.status !== 0) throw new Error(`${cmd} exited ${r.status}`);
+      best[k] = Math.min(best[k], performance.now() - t0);
+    }
   }
-  return megabytes / (best / 1000);
+  return best.map((ms) => megabytes / (ms / 1000));
 }
 
 // Text with a stored secret every ~1 MB, so masking really replaces something.
@@ -137,8 +144,12 @@ const bigFile = join(home, "stream.txt");
   for (let i = 0; i < megabytes; i++) fs.writeSync(fd, block);
   fs.closeSync(fd);
 }
-const catPlain = throughput("cat");
-const catMasked = throughput(`"$CREDKIT_BIN_PATH" run -- cat`);
+const before = values.before ?? "";
+const [catPlain, catMasked, beforeMasked] = throughputs([
+  "cat",
+  `"$CREDKIT_BIN_PATH" run -- cat`,
+  ...(before ? [`"$BEFORE_BIN_PATH" run -- cat`] : []),
+]);
 fs.rmSync(home, { recursive: true, force: true });
 
 const report = {
@@ -153,6 +164,7 @@ const report = {
     megabytes,
     plainCatMBps: Math.round(catPlain),
     credkitRunCatMBps: Math.round(catMasked),
+    ...(before ? { beforeRunCatMBps: Math.round(beforeMasked) } : {}),
   },
 };
 console.log(JSON.stringify(report, null, 2));
@@ -163,5 +175,5 @@ console.log(
     } ms); ` +
     `credkit run -- cat masks at ${Math.round(catMasked)} MB/s (plain cat ${
       Math.round(catPlain)
-    } MB/s)`,
+    } MB/s${before ? `, ${before}: ${Math.round(beforeMasked)} MB/s` : ""})`,
 );

@@ -17,12 +17,15 @@ import { Buffer } from "node:buffer";
 import { type Matcher, scan } from "./matcher.ts";
 import { compileMatcher, maskableSecrets, type StringMask, stringMasker } from "./policy.ts";
 import { StreamMasker } from "./stream_masker.ts";
+import { nativeByteSearch } from "../runtime/byte_search.ts";
 
 const EMPTY = new Uint8Array(0);
 const LF = 0x0a;
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const MASKED_VALUE = '"****"';
+/** Above this many raw forms, one search per form costs more than the scan it would spare. */
+const QUICK_CHECK_MAX_FORMS = 6;
 
 function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
@@ -123,6 +126,12 @@ export class McpRelay {
   #mask: StringMask;
   #pending: Uint8Array[] = [];
   #pendingSize = 0;
+  /**
+   * What the bytes of a line must hold for it to need a look: the raw forms,
+   * the strings that start every encoded form, and an escaped backslash.
+   * Null where `Buffer#indexOf` is not native (then every block is scanned).
+   */
+  #needles: Buffer[] | null = null;
 
   /**
    * A relay for one stream.
@@ -135,6 +144,17 @@ export class McpRelay {
     this.#mask = stringMasker(maskable);
     this.#bytes = compileMatcher(maskable, "bytes");
     this.#text = compileMatcher(maskable, "text");
+    const m = this.#bytes;
+    if (nativeByteSearch && m !== null && m.rawForms.length <= QUICK_CHECK_MAX_FORMS) {
+      this.#needles = [...m.rawForms, ...m.indicators, "\\\\"].map((f) => Buffer.from(f, "latin1"));
+    }
+  }
+
+  /** Whether no line of `block` can hold a secret (a native search per needle). */
+  #clean(block: Uint8Array): boolean {
+    const b = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    for (const needle of this.#needles!) if (b.indexOf(needle) !== -1) return false;
+    return true;
   }
 
   /** Number of bytes of an incomplete line currently held back. */
@@ -180,6 +200,8 @@ export class McpRelay {
    * escaping).
    */
   #relayLines(block: Uint8Array): Uint8Array {
+    // Most messages hold no secret: a few native searches say so without a scan.
+    if (this.#needles !== null && this.#clean(block)) return block;
     const text = latin1(block);
     const s = scan(this.#bytes!, text);
     const parts: Uint8Array[] = [];

@@ -3,7 +3,8 @@
  *
  * - A child that simply inherits credkit's stdio (`run --no-mask`) is started
  *   with `Bun.spawn`, in about a third of the time Bun's `node:child_process`
- *   takes.
+ *   takes; so is a child of `run` whose stdout / stderr are masked: its pipes
+ *   are read as web streams, faster than Bun's `node:stream` pipes.
  * - Bun connects a child's piped stdio through socket pairs, not pipes: the
  *   relay must treat a broken output differently (see `relay.ts`).
  *
@@ -18,6 +19,8 @@ interface BunSubprocess {
   exited: Promise<number>;
   exitCode: number | null;
   signalCode: NodeJS.Signals | null;
+  stdout: ReadableStream<Uint8Array> | number | undefined;
+  stderr: ReadableStream<Uint8Array> | number | undefined;
 }
 
 interface BunSpawnApi {
@@ -26,33 +29,48 @@ interface BunSpawnApi {
     options: {
       cwd: string;
       env: Record<string, string>;
-      stdio: ["inherit", "inherit", "inherit"];
+      stdio: ["inherit", OutputChoice, OutputChoice];
       detached: boolean;
       argv0?: string;
     },
   ): BunSubprocess;
 }
 
-/** Options of an {@link InheritSpawn}. */
-export interface InheritSpawnOptions {
+/** How a child started by a {@link FastSpawn} gets its stdout / stderr. */
+export type OutputChoice = "inherit" | "pipe";
+
+/** Options of a {@link FastSpawn}. */
+export interface FastSpawnOptions {
   /** Working directory of the child. */
   cwd: string;
   /** The complete environment of the child. */
   env: Record<string, string>;
   /** `argv[0]` as the child sees it (the command as typed). */
   argv0?: string;
+  /** stdout and stderr of the child (stdin is always credkit's own). */
+  output: [OutputChoice, OutputChoice];
+}
+
+/** A child started by a {@link FastSpawn}. */
+export interface FastChild {
+  /** The part of a `ChildProcess` the launcher uses (`pid`, `exit`, `unref`). */
+  child: ChildProcess;
+  /** The child's stdout as a web stream, when it is piped. */
+  stdout: ReadableStream<Uint8Array> | null;
+  /** The child's stderr as a web stream, when it is piped. */
+  stderr: ReadableStream<Uint8Array> | null;
 }
 
 /**
- * Starts `file` with inherited stdio in a new session (its own process
- * group), like `spawn(file, args, {detached: true, stdio: "inherit"})`, and
- * returns the part of a `ChildProcess` the launcher uses (`pid`, `exit`).
+ * Starts `file` in a new session (its own process group) with credkit's
+ * stdin, and stdout / stderr inherited or piped, like
+ * `spawn(file, args, {detached: true, stdio})`.
  */
-export type InheritSpawn = (
+export type FastSpawn = (
   file: string,
   args: string[],
-  options: InheritSpawnOptions,
-) => ChildProcess;
+  options: FastSpawnOptions,
+) => FastChild;
 
 /**
  * True when a child's piped stdout / stderr are socket pairs (Bun), where
@@ -67,24 +85,27 @@ export type InheritSpawn = (
 export const pipesAreSocketPairs: boolean = runtimeName === "bun";
 
 /**
- * The faster spawn for a child that inherits all of credkit's stdio, when the
- * runtime has one (Bun); undefined elsewhere.
+ * The faster spawn of the runtime, when it has one (Bun); undefined
+ * elsewhere. A child that inherits all of credkit's stdio starts in about a
+ * third of the time Bun's `node:child_process` takes; a piped stdout or
+ * stderr comes as a web `ReadableStream`, which Bun reads about half again
+ * as fast as a `node:stream` pipe and with a shorter hop per chunk.
  *
  * @example
  * ```ts
- * const fast = inheritSpawn();
- * const child = fast?.("/usr/bin/true", [], { cwd: "/", env: {} });
- * child?.once("exit", (code, signal) => console.log(code, signal));
+ * const fast = fastSpawn();
+ * const started = fast?.("/usr/bin/true", [], { cwd: "/", env: {}, output: ["inherit", "pipe"] });
+ * started?.child.once("exit", (code, signal) => console.log(code, signal));
  * ```
  */
-export function inheritSpawn(): InheritSpawn | undefined {
+export function fastSpawn(): FastSpawn | undefined {
   const bun = (globalThis as { Bun?: BunSpawnApi }).Bun;
   if (!bun) return undefined;
   return (file, args, options) => {
     const proc = bun.spawn([file, ...args], {
       cwd: options.cwd,
       env: options.env,
-      stdio: ["inherit", "inherit", "inherit"],
+      stdio: ["inherit", options.output[0], options.output[1]],
       detached: true,
       argv0: options.argv0,
     });
@@ -96,6 +117,11 @@ export function inheritSpawn(): InheritSpawn | undefined {
       unref() {},
     });
     proc.exited.then(() => child.emit("exit", proc.exitCode, proc.signalCode));
-    return child as unknown as ChildProcess;
+    const stream = (s: BunSubprocess["stdout"]) => (s instanceof ReadableStream ? s : null);
+    return {
+      child: child as unknown as ChildProcess,
+      stdout: stream(proc.stdout),
+      stderr: stream(proc.stderr),
+    };
   };
 }

@@ -16,7 +16,7 @@ import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { signalGroup } from "./group.ts";
 import { defaultSpawn } from "../runtime/spawn.ts";
-import { inheritSpawn } from "./bun_adapter.ts";
+import { type FastChild, fastSpawn, type OutputChoice } from "./bun_adapter.ts";
 import { resolveCommand, type StartFailure, unresolvedFailure } from "./resolve_command.ts";
 
 export type { StartFailure } from "./resolve_command.ts";
@@ -43,6 +43,13 @@ export interface LaunchOptions {
   stdio: [StdioChoice, StdioChoice, StdioChoice];
   /** Spawn function; default `node:child_process` spawn (or the runtime's faster one). */
   spawn?: typeof nodeSpawn;
+  /**
+   * Whether piped stdout / stderr may come as web streams
+   * ({@link Launched.stdoutStream}) when the runtime reads those faster (Bun,
+   * with stdin inherited and the default spawn). Default false: always
+   * `node:stream` pipes.
+   */
+  webStreams?: boolean;
 }
 
 /** How a launched child ended. */
@@ -65,6 +72,10 @@ export interface Launched {
   stdout: Readable | null;
   /** The child's stderr, when it is a pipe. */
   stderr: Readable | null;
+  /** The child's stdout, when it is a pipe given as a web stream (then `stdout` is null). */
+  stdoutStream?: ReadableStream<Uint8Array> | null;
+  /** The child's stderr, when it is a pipe given as a web stream (then `stderr` is null). */
+  stderrStream?: ReadableStream<Uint8Array> | null;
   /** Resolves once the child has exited and the rest of its group was killed. */
   exited: Promise<ChildExit>;
   /** Sends `signal` to the child's group (never throws). */
@@ -150,13 +161,26 @@ export async function launch(opts: LaunchOptions): Promise<Launched | StartFailu
   if (!resolved.ok) return unresolvedFailure(resolved);
 
   const spawn = opts.spawn ?? defaultSpawn;
+  const [stdin, stdout, stderr] = opts.stdio;
+  const fastable = (s: StdioChoice): s is OutputChoice => s === "inherit" || s === "pipe";
   const allInherit = opts.stdio.every((s) => s === "inherit");
-  const fast = spawn === defaultSpawn && allInherit ? inheritSpawn() : undefined;
+  const fast = spawn === defaultSpawn && stdin === "inherit" && fastable(stdout) &&
+      fastable(stderr) && (allInherit || opts.webStreams)
+    ? fastSpawn()
+    : undefined;
   let child: ChildProcess;
+  let streams: FastChild | undefined;
   try {
-    child = fast
-      ? fast(resolved.path, opts.args, { cwd: opts.cwd, env: opts.env, argv0: opts.command })
-      : spawn(resolved.path, opts.args, {
+    if (fast) {
+      streams = fast(resolved.path, opts.args, {
+        cwd: opts.cwd,
+        env: opts.env,
+        argv0: opts.command,
+        output: [stdout as OutputChoice, stderr as OutputChoice],
+      });
+      child = streams.child;
+    } else {
+      child = spawn(resolved.path, opts.args, {
         argv0: opts.command,
         cwd: opts.cwd,
         env: opts.env,
@@ -164,6 +188,7 @@ export async function launch(opts: LaunchOptions): Promise<Launched | StartFailu
         detached: true,
         windowsHide: true,
       });
+    }
   } catch (err) {
     return spawnFailure(err);
   }
@@ -197,6 +222,8 @@ export async function launch(opts: LaunchOptions): Promise<Launched | StartFailu
     stdin: child.stdin,
     stdout: child.stdout,
     stderr: child.stderr,
+    stdoutStream: streams?.stdout ?? null,
+    stderrStream: streams?.stderr ?? null,
     exited,
     signal: (signal) => {
       if (alive) signalGroup(pid, signal, true);

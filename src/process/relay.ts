@@ -14,7 +14,7 @@ import { pipesAreSocketPairs } from "./bun_adapter.ts";
  * After the child has exited, how long its output pipes may stay silent (held
  * open by a process that left the group) before credkit stops reading them.
  */
-const DRAIN_IDLE_MS = 1000;
+export const DRAIN_IDLE_MS = 1000;
 
 /**
  * A chunk transformer: the masker or the MCP relay. `pushv`,
@@ -29,12 +29,18 @@ export interface ChunkTransform {
   flush(): Uint8Array;
 }
 
+/** A child's output pipe, as far as closing it goes (a `Readable`, or a web stream's reader). */
+export interface ClosableSource {
+  /** Closes the read end. */
+  destroy(): void;
+}
+
 /**
  * What to do with a child's output pipe once credkit's own output is gone
  * (EPIPE): returns a function called with every chunk that still arrives
  * (discarded).
  */
-export type BrokenPipePolicy = (src: Readable) => ((chunk: Uint8Array) => void) | undefined;
+export type BrokenPipePolicy = (src: ClosableSource) => ((chunk: Uint8Array) => void) | undefined;
 
 /**
  * Closing the read end: right for a real pipe, where the child's next write
@@ -45,7 +51,7 @@ export type BrokenPipePolicy = (src: Readable) => ((chunk: Uint8Array) => void) 
  * await relay(child.stdout, null, process.stdout, exited, closeReadEnd);
  * ```
  */
-export const closeReadEnd: BrokenPipePolicy = (src: Readable): undefined => {
+export const closeReadEnd: BrokenPipePolicy = (src: ClosableSource): undefined => {
   src.destroy();
   return undefined;
 };
@@ -89,6 +95,21 @@ export function brokenPipePolicy(pgid: () => number | undefined): BrokenPipePoli
 
 /** Streams that already carry a permanent quiet `error` listener. */
 const quieted = new WeakSet<Writable>();
+
+/**
+ * Gives `dst` a permanent `error` listener that does nothing (once), so a
+ * late error after a relay finished is not an uncaught exception.
+ *
+ * @example
+ * ```ts
+ * quietErrors(process.stdout);
+ * ```
+ */
+export function quietErrors(dst: Writable): void {
+  if (quieted.has(dst)) return;
+  quieted.add(dst);
+  dst.on("error", () => {});
+}
 
 /**
  * Copies `src` to `dst` through `transform`, pausing `src` while `dst` is
@@ -159,10 +180,7 @@ export function relay(
       maybeFinish();
     };
 
-    if (!quieted.has(dst)) {
-      quieted.add(dst);
-      dst.on("error", () => {});
-    }
+    quietErrors(dst);
     dst.on("error", onDstError);
 
     src.on("data", (chunk: Uint8Array) => {
