@@ -13,6 +13,104 @@ import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.
 import { optBool, optString, optStrings } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 import { executorFromContext, loadTools } from "../executor/context_tools.ts";
+import type { McpImportOptions } from "../mcp/import/command.ts";
+import type { ConnectOptions } from "../mcp/connect/connect.ts";
+
+/** Options of {@link serveMcp}. */
+export interface McpServeOptions {
+  /**
+   * `--tools-dir D`: the directory of tool manifests. Unset: `.credkit/tools`
+   * next to credkit.json, else the first one found from the working directory up.
+   *
+   * @default {undefined}
+   */
+  toolsDir?: string;
+  /**
+   * Where the MCP client's messages come from.
+   *
+   * @default {process.stdin}
+   */
+  stdin?: Readable;
+  /**
+   * Where protocol messages go.
+   *
+   * @default {process.stdout}
+   */
+  stdout?: Writable;
+}
+
+/** The options of `credkit mcp serve`, parsed once. */
+export interface McpServeCommandOptions extends McpServeOptions {
+  /** The subcommand. */
+  sub: "serve";
+}
+
+/** The options of `credkit mcp import`, parsed once. */
+export interface McpImportCommandOptions extends McpImportOptions {
+  /** The subcommand. */
+  sub: "import";
+}
+
+/** The options of `credkit mcp connect`, parsed once. */
+export interface McpConnectCommandOptions extends ConnectOptions {
+  /** The subcommand. */
+  sub: "connect";
+}
+
+/** The options of `credkit mcp`, one shape per subcommand. */
+export type McpOptions =
+  | McpServeCommandOptions
+  | McpImportCommandOptions
+  | McpConnectCommandOptions;
+
+/**
+ * Parses `mcp`'s arguments into the options of its subcommand; exit 2 for an
+ * unknown or missing subcommand, or `connect` without exactly one URL.
+ *
+ * @example
+ * ```ts
+ * parseMcpOptions({ values: { "dry-run": true }, positionals: ["import"], rest: [] }).sub; // "import"
+ * ```
+ */
+export function parseMcpOptions(args: ParsedArgs): McpOptions {
+  const sub = args.positionals[0];
+  if (sub === "serve") return { sub, toolsDir: optString(args, "tools-dir") };
+  if (sub === "import") {
+    return {
+      sub,
+      file: args.positionals[1],
+      client: optString(args, "client"),
+      dryRun: optBool(args, "dry-run"),
+      force: optBool(args, "force"),
+      restore: optString(args, "restore"),
+      bin: optString(args, "bin"),
+    };
+  }
+  if (sub === "connect") {
+    const url = args.positionals[1];
+    if (!url || args.positionals.length > 2) {
+      throw usageError(
+        "Cannot run mcp connect",
+        url ? "more than one URL given" : "no URL given",
+        "use: credkit mcp connect https://mcp.example.com/mcp",
+      );
+    }
+    return {
+      sub,
+      url,
+      headers: optStrings(args, "header"),
+      service: optString(args, "service"),
+      scopes: optStrings(args, "scope").flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
+      clientId: optString(args, "client-id"),
+      noBrowser: optBool(args, "no-browser"),
+    };
+  }
+  throw usageError(
+    "Cannot run mcp",
+    sub ? `unknown subcommand "${sub}"` : "no subcommand given",
+    "use: credkit mcp serve | credkit mcp import [FILE] | credkit mcp connect URL",
+  );
+}
 
 /**
  * Serves every tool manifest as an MCP tool over stdio until stdin closes.
@@ -23,10 +121,7 @@ import { executorFromContext, loadTools } from "../executor/context_tools.ts";
  * const code = await serveMcp(ctx, { toolsDir: ".credkit/tools" });
  * ```
  */
-export async function serveMcp(
-  ctx: Context,
-  options: { toolsDir?: string; stdin?: Readable; stdout?: Writable } = {},
-): Promise<number> {
+export async function serveMcp(ctx: Context, options: McpServeOptions = {}): Promise<number> {
   const set = await loadTools(ctx, options.toolsDir);
   const executor = await executorFromContext(ctx, set.tools);
   const server = createMcpGateway({ tools: set.tools, executor });
@@ -55,36 +150,28 @@ export async function serveMcp(
   return 0;
 }
 
-async function importConfig(ctx: Context, args: ParsedArgs): Promise<number> {
-  const { runMcpImport } = await import("../mcp/import/command.ts");
-  return await runMcpImport(ctx, {
-    file: args.positionals[1],
-    client: optString(args, "client"),
-    dryRun: optBool(args, "dry-run"),
-    force: optBool(args, "force"),
-    restore: optString(args, "restore"),
-    bin: optString(args, "bin"),
-  });
-}
-
-async function connectRemote(ctx: Context, args: ParsedArgs): Promise<number> {
-  const url = args.positionals[1];
-  if (!url || args.positionals.length > 2) {
-    throw usageError(
-      "Cannot run mcp connect",
-      url ? "more than one URL given" : "no URL given",
-      "use: credkit mcp connect https://mcp.example.com/mcp",
-    );
+/**
+ * Runs `mcp` with parsed options; `import` and `connect` load their modules
+ * only when used.
+ *
+ * @example
+ * ```ts
+ * const code = await runMcp(ctx, parseMcpOptions(args));
+ * ```
+ */
+export async function runMcp(ctx: Context, opts: McpOptions): Promise<number> {
+  switch (opts.sub) {
+    case "serve":
+      return await serveMcp(ctx, opts);
+    case "import": {
+      const { runMcpImport } = await import("../mcp/import/command.ts");
+      return await runMcpImport(ctx, opts);
+    }
+    case "connect": {
+      const { runConnect } = await import("../mcp/connect/connect.ts");
+      return await runConnect(ctx, opts);
+    }
   }
-  const { runConnect } = await import("../mcp/connect/connect.ts");
-  return await runConnect(ctx, {
-    url,
-    headers: optStrings(args, "header"),
-    service: optString(args, "service"),
-    scopes: optStrings(args, "scope").flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
-    clientId: optString(args, "client-id"),
-    noBrowser: optBool(args, "no-browser"),
-  });
 }
 
 /**
@@ -155,15 +242,5 @@ Examples:
     "no-browser": { type: "boolean" },
   },
   maxPositionals: 2,
-  async run(ctx: Context, args: ParsedArgs): Promise<number> {
-    const sub = args.positionals[0];
-    if (sub === "serve") return await serveMcp(ctx, { toolsDir: optString(args, "tools-dir") });
-    if (sub === "import") return await importConfig(ctx, args);
-    if (sub === "connect") return await connectRemote(ctx, args);
-    throw usageError(
-      "Cannot run mcp",
-      sub ? `unknown subcommand "${sub}"` : "no subcommand given",
-      "use: credkit mcp serve | credkit mcp import [FILE] | credkit mcp connect URL",
-    );
-  },
+  run: (ctx: Context, args: ParsedArgs): Promise<number> => runMcp(ctx, parseMcpOptions(args)),
 };

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { authCommand, parseTokenInput } from "../../src/cli/auth.ts";
+import { authCommand } from "../../src/cli/auth.ts";
+import { parseTokenInput } from "../../src/auth/token_input.ts";
 import { authStoreFromContext } from "../../src/auth/context_store.ts";
 import type { ParsedArgs } from "../../src/cli/context.ts";
 import { CredkitError } from "../../src/errors.ts";
