@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError } from "../errors.ts";
+import { safeName } from "../safe_name.ts";
 import { withFileLock } from "../store/lock.ts";
 import { AuthenticationRequired, RefreshError } from "./errors.ts";
 import { refreshOAuth2 } from "./oauth2.ts";
@@ -42,8 +43,6 @@ export type {
 } from "./token_types.ts";
 export { parseTokenFields } from "./token_record.ts";
 export { storesTokenBackend } from "./token_backend.ts";
-
-const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
 
 /**
  * OAuth-style tokens per service, with automatic, concurrency-safe refresh.
@@ -75,6 +74,11 @@ export class AuthStore {
   readonly #retryNotBefore = new Map<string, number>();
   #lockDirReady = false;
 
+  /**
+   * Creates a store over a token backend; nothing is read until a token is asked for.
+   *
+   * @param options The backend, the service catalog, the clock, fetch and refresh settings.
+   */
   constructor(options: AuthStoreOptions) {
     this.#backend = options.backend;
     this.#services = options.services;

@@ -26,6 +26,13 @@ export class AuthenticationRequired extends CredkitError {
   /** The scope that is missing, when that is the reason. */
   readonly scope?: string;
 
+  /**
+   * Creates the error for a service, with the reason and the next step.
+   *
+   * @param service The service that needs a sign-in.
+   * @param reason Why no token can be used.
+   * @param options `scope`: the missing scope; `hint`: the next step (default: the sign-in command).
+   */
   constructor(service: string, reason: string, options: { scope?: string; hint?: string } = {}) {
     super(
       "auth_required",
@@ -64,6 +71,14 @@ export class RefreshError extends CredkitError {
   /** Seconds the server asked to wait (`Retry-After`), if any. */
   readonly retryAfterSeconds?: number;
 
+  /**
+   * Creates the error for a service, with the class of failure and why.
+   *
+   * @param service The service whose token could not be refreshed.
+   * @param failure The class of failure.
+   * @param why What went wrong (never a token).
+   * @param options HTTP `status`, `retryAfterSeconds`, and a `hint` (default: try again later).
+   */
   constructor(
     service: string,
     failure: RefreshFailure,

@@ -21,9 +21,17 @@ export type KeychainLister = (service: string) => Promise<string[]>;
 
 /** Options of {@link importFromKiwi}. */
 export interface KiwiImportOptions {
-  /** Service names to probe even when listing the keychain finds nothing. */
+  /**
+   * Service names to probe even when listing the keychain finds nothing.
+   *
+   * @default {[]}
+   */
   services?: string[];
-  /** The keychain service to read (default `kiwi-mcp`). */
+  /**
+   * The keychain service to read.
+   *
+   * @default {"kiwi-mcp"}
+   */
   keychainService?: string;
 }
 
@@ -93,7 +101,11 @@ export async function importFromKiwi(
 
 /** Options of {@link kiwiKeychainReader}. */
 export interface KiwiKeychainReaderOptions {
-  /** Give up on a keychain call after this many ms (default 5000). */
+  /**
+   * Give up on a keychain call after this many milliseconds.
+   *
+   * @default {5000}
+   */
   timeoutMs?: number;
 }
 

@@ -224,8 +224,11 @@ export async function refreshOAuth2(
 
 /** What the user must do to approve a device sign-in. */
 export interface DevicePrompt {
+  /** The page where the user enters the code. */
   verificationUri: string;
+  /** The same page with the code already filled in, if the server gives one. */
   verificationUriComplete?: string;
+  /** The code the user enters. */
   userCode: string;
   /** Seconds until the code expires. */
   expiresIn: number;
@@ -233,18 +236,33 @@ export interface DevicePrompt {
 
 /** Options of {@link deviceSignin}. */
 export interface DeviceSigninOptions {
+  /** The service signing in. */
   service: string;
+  /** The service's `auth` section (endpoints, client id). */
   config: OAuth2AuthConfig;
-  /** Scopes to request (default: `config.scopes`). */
+  /**
+   * Scopes to request.
+   *
+   * @default {config.scopes ?? []}
+   */
   scopes?: string[];
+  /** The fetch used to reach the endpoints. */
   fetch: typeof globalThis.fetch;
   /** Milliseconds since the epoch. */
   clock: () => number;
   /** Shows the verification URI and user code (credkit prints them to stderr). */
   onPrompt: (prompt: DevicePrompt) => void;
-  /** Waits between polls (default: a timer). */
+  /**
+   * Waits between polls.
+   *
+   * @default {(ms) => new Promise((r) => setTimeout(r, ms))}
+   */
   sleep?: (ms: number) => Promise<void>;
-  /** Per-request timeout, ms (default 30000). */
+  /**
+   * Per-request timeout, in milliseconds.
+   *
+   * @default {30000}
+   */
   timeoutMs?: number;
 }
 

@@ -227,13 +227,23 @@ export async function refreshSupabase(
 
 /** Options of {@link supabaseSignin}. */
 export interface SupabaseSigninOptions {
+  /** The service signing in. */
   service: string;
+  /** The project's URL and anon key. */
   project: SupabaseProject;
+  /** The account's e-mail address. */
   email: string;
+  /** The account's password (never logged). */
   password: string;
+  /** The fetch used to reach the auth endpoint. */
   fetch: typeof globalThis.fetch;
   /** Milliseconds since the epoch. */
   clock: () => number;
+  /**
+   * Per-request timeout, in milliseconds.
+   *
+   * @default {30000}
+   */
   timeoutMs?: number;
 }
 

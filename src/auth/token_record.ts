@@ -7,14 +7,21 @@ import type { Fields } from "../store/backend.ts";
 
 /** A stored token, parsed. */
 export interface TokenRecord {
+  /** The access token. */
   accessToken: string;
+  /** The refresh token, if any. */
   refreshToken?: string;
+  /** Expiry, epoch seconds; absent when the token does not expire. */
   expiresAt?: number;
   /** When the token was issued, epoch seconds (gives its lifetime). */
   issuedAt?: number;
+  /** Scopes the token carries. */
   scopes: string[];
+  /** Token type, e.g. `bearer`. */
   tokenType: string;
+  /** The signed-in account, if known. */
   account?: string;
+  /** The entry's other fields, kept as they are. */
   extra: Fields;
 }
 

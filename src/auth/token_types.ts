@@ -9,14 +9,21 @@ import type { Fields, SecretBackend, StoreName } from "../store/backend.ts";
 
 /** A token as a token endpoint or a sign-in returns it. */
 export interface TokenSet {
+  /** The access token sent to the service. */
   accessToken: string;
+  /** The refresh token, if the service issued one. */
   refreshToken?: string;
   /** Lifetime in seconds from now. */
   expiresIn?: number;
   /** Absolute expiry, epoch seconds; wins over `expiresIn`. */
   expiresAt?: number;
+  /** Scopes the token carries. */
   scopes?: string[];
-  /** Token type, e.g. `bearer` (default). */
+  /**
+   * Token type.
+   *
+   * @default {"bearer"}
+   */
   tokenType?: string;
   /** The signed-in account (e-mail, user name), if known. */
   account?: string;
@@ -29,11 +36,15 @@ export interface TokenSet {
 
 /** What a refresher receives. */
 export interface RefreshRequest {
+  /** The service whose token is refreshed. */
   service: string;
+  /** The service's definition (its `auth` section names the endpoints). */
   def: ServiceDef;
+  /** The refresh token to exchange. */
   refreshToken: string;
   /** Scopes of the current token. */
   scopes: string[];
+  /** The fetch used to reach the token endpoint. */
   fetch: typeof globalThis.fetch;
   /** Milliseconds since the epoch. */
   clock: () => number;
@@ -67,27 +78,51 @@ export interface AuthStoreOptions {
   services:
     | Record<string, ServiceDef>
     | (() => Record<string, ServiceDef> | Promise<Record<string, ServiceDef>>);
-  /** Refreshers by auth type (default: oauth2 and supabase). */
+  /**
+   * Refreshers by auth type, added to (or replacing) the built-in ones.
+   *
+   * @default {{ oauth2: refreshOAuth2, supabase: refreshSupabase }}
+   */
   refreshers?: Refreshers;
   /** Milliseconds since the epoch. */
   clock: () => number;
+  /** The fetch used by refreshers. */
   fetch: typeof globalThis.fetch;
   /** Directory for the cross-process refresh locks (created when missing). */
   lockDir: string;
-  /** Reads a service field such as supabase `url` / `anon_key`. */
+  /**
+   * Reads a service field such as supabase `url` / `anon_key`.
+   *
+   * @default {() => Promise.resolve(undefined)}
+   */
   resolveField?: (service: string, field: string) => Promise<string | undefined>;
-  /** Refresh this many seconds before expiry unless the service says otherwise (default 60). */
+  /**
+   * Refresh this many seconds before expiry unless the service says otherwise.
+   *
+   * @default {60}
+   */
   refreshMarginSeconds?: number;
   /**
    * Refresh relative to each token's own lifetime: when this share of the
    * lifetime is left (e.g. 0.2: at 80%), if that comes later than the margin.
    * For short-lived tokens (an MCP server's 5-minute tokens), where a fixed
-   * margin would refresh on every call. Default: off.
+   * margin would refresh on every call. Off when unset.
+   *
+   * @default {undefined}
    */
   refreshAtLifetimeLeft?: number;
-  /** After a failed refresh, keep serving a still-valid token this long before retrying (default 30 s). */
+  /**
+   * After a failed refresh, keep serving a still-valid token this many
+   * seconds before retrying.
+   *
+   * @default {30}
+   */
   retryDelaySeconds?: number;
-  /** How long to wait for another process's refresh (default 60000 ms). */
+  /**
+   * How long to wait for another process's refresh, in milliseconds.
+   *
+   * @default {60000}
+   */
   lockTimeoutMs?: number;
 }
 
@@ -98,9 +133,13 @@ export type SetTokenInput = TokenSet;
 export interface TokenMetadata {
   /** Expiry, epoch seconds; absent when the token does not expire. */
   expiresAt?: number;
+  /** Scopes the token carries. */
   scopes: string[];
+  /** Token type, e.g. `bearer`. */
   tokenType: string;
+  /** The signed-in account, if known. */
   account?: string;
+  /** Whether a refresh token is stored with it. */
   hasRefreshToken: boolean;
   /** The store holding the entry. */
   store: StoreName;

@@ -8,70 +8,113 @@
  */
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError, exitCodeFor, formatError, usageError } from "../errors.ts";
-import type { TokenMetadata, TokenSet } from "../auth/auth_store.ts";
+import type { TokenSet } from "../auth/auth_store.ts";
 import { authStoreFromContext, resolveServiceField } from "../auth/context_store.ts";
+import { parseTokenInput } from "../auth/token_input.ts";
+import { describeExpiry, tokenStatus } from "../auth/token_status.ts";
 import { AuthenticationRequired } from "../auth/errors.ts";
-import { deviceSignin, tokenSetFromResponse } from "../auth/oauth2.ts";
+import { deviceSignin } from "../auth/oauth2.ts";
 import { supabaseProject, supabaseSignin } from "../auth/supabase.ts";
-import { renderTable } from "./common.ts";
+import { optBool, optString, optStrings, renderTable } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
-/**
- * Parses what `auth signin --token-stdin` reads: a bare access token, or an
- * RFC 6749 §5.1 JSON token response. Error messages never quote the input.
- *
- * @example
- * ```ts
- * parseTokenInput('{"access_token":"a","refresh_token":"r","expires_in":3600,"scope":"read"}');
- * parseTokenInput("ghp_abc\n"); // { accessToken: "ghp_abc" }
- * ```
- */
-export function parseTokenInput(text: string): TokenSet {
-  const trimmed = text.trim();
-  if (!trimmed) throw usageError("Cannot read a token from stdin", "stdin is empty");
-  if (trimmed.startsWith("{")) {
-    let body: unknown;
-    try {
-      body = JSON.parse(trimmed);
-    } catch {
-      throw usageError("Cannot read a token from stdin", "it starts with { but is not valid JSON");
-    }
-    const obj = body as Record<string, unknown>;
-    if (typeof obj.access_token !== "string" || !obj.access_token) {
-      throw usageError("Cannot read a token from stdin", 'the JSON has no "access_token" string');
-    }
-    if (obj.expires_in !== undefined && !Number.isFinite(Number(obj.expires_in))) {
-      throw usageError("Cannot read a token from stdin", '"expires_in" is not a number');
-    }
-    return tokenSetFromResponse(obj);
-  }
-  if (/\s/.test(trimmed)) {
-    throw usageError(
-      "Cannot read a token from stdin",
-      "expected one token, or a JSON token response",
-    );
-  }
-  return { accessToken: trimmed };
+/** The options of `credkit auth signin`, parsed once. */
+export interface AuthSigninOptions {
+  /** The subcommand (`login` is read as `signin`). */
+  sub: "signin";
+  /** The service to sign in to. */
+  service?: string;
+  /** `--email E` (Supabase); prompted for on a TTY when absent. */
+  email?: string;
+  /** `--password-stdin`: read the password (Supabase) from stdin. */
+  passwordStdin: boolean;
+  /** `--token-stdin`: read a bare token or a JSON token response from stdin. */
+  tokenStdin: boolean;
+  /** `--device`: the OAuth 2 device flow. */
+  device: boolean;
+  /** `--scope S`… (space- or comma-separated, deduplicated); `undefined` when none. */
+  scopes?: string[];
+  /** `--account A`: the account name to record with the token. */
+  account?: string;
 }
 
-function scopesOption(value: unknown): string[] | undefined {
-  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  const scopes = list.flatMap((v) => String(v).split(/[\s,]+/)).filter(Boolean);
+/** The options of `credkit auth status`, parsed once. */
+export interface AuthStatusOptions {
+  /** The subcommand. */
+  sub: "status";
+  /** One service to show; all stored tokens when absent. */
+  service?: string;
+}
+
+/** The options of `credkit auth logout`, parsed once. */
+export interface AuthLogoutOptions {
+  /** The subcommand (`signout` is read as `logout`). */
+  sub: "logout";
+  /** The service to sign out of. */
+  service?: string;
+}
+
+/** The options of `credkit auth token`, parsed once. */
+export interface AuthTokenOptions {
+  /** The subcommand. */
+  sub: "token";
+  /** The service whose token is printed. */
+  service?: string;
+  /** The first `--scope`: a scope the token must carry. */
+  scope?: string;
+}
+
+/** The options of `credkit auth`, one shape per subcommand. */
+export type AuthOptions =
+  | AuthSigninOptions
+  | AuthStatusOptions
+  | AuthLogoutOptions
+  | AuthTokenOptions;
+
+function scopesOption(values: string[]): string[] | undefined {
+  const scopes = values.flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
   return scopes.length ? [...new Set(scopes)] : undefined;
 }
 
-function describeExpiry(meta: TokenMetadata, nowMs: number): string {
-  if (meta.expiresAt === undefined) return "never";
-  const left = Math.round(meta.expiresAt - nowMs / 1000);
-  const human = (s: number) => {
-    const a = Math.abs(s);
-    if (a < 90) return `${a} s`;
-    if (a < 90 * 60) return `${Math.round(a / 60)} min`;
-    if (a < 48 * 3600) return `${Math.round(a / 3600)} h`;
-    return `${Math.round(a / 86400)} d`;
-  };
-  if (left > 0) return `in ${human(left)}`;
-  return `expired ${human(left)} ago${meta.hasRefreshToken ? " (refreshable)" : ""}`;
+/**
+ * Parses `auth`'s arguments into the options of its subcommand; exit 2 for
+ * an unknown or missing subcommand.
+ *
+ * @example
+ * ```ts
+ * parseAuthOptions({ values: { scope: ["read"] }, positionals: ["token", "github"], rest: [] });
+ * // { sub: "token", service: "github", scope: "read" }
+ * ```
+ */
+export function parseAuthOptions(args: ParsedArgs): AuthOptions {
+  const [sub, service] = args.positionals;
+  switch (sub) {
+    case "signin":
+    case "login":
+      return {
+        sub: "signin",
+        service,
+        email: optString(args, "email"),
+        passwordStdin: optBool(args, "password-stdin"),
+        tokenStdin: optBool(args, "token-stdin"),
+        device: optBool(args, "device"),
+        scopes: scopesOption(optStrings(args, "scope")),
+        account: optString(args, "account"),
+      };
+    case "status":
+      return { sub: "status", service };
+    case "logout":
+    case "signout":
+      return { sub: "logout", service };
+    case "token":
+      return { sub: "token", service, scope: optStrings(args, "scope")[0] || undefined };
+    default:
+      throw usageError(
+        "Cannot run auth",
+        sub ? `unknown subcommand "${sub}"` : "no subcommand given",
+        "use: credkit auth signin|status|logout|token <service>",
+      );
+  }
 }
 
 async function knownService(
@@ -97,41 +140,15 @@ async function knownService(
   return services[name];
 }
 
-function statusRecord(service: string, meta: TokenMetadata | undefined, nowMs: number) {
-  if (!meta) {
-    return {
-      service,
-      authenticated: false,
-      account: null,
-      scopes: [],
-      expiresAt: null,
-      expiresIn: null,
-      refreshable: false,
-      store: null,
-    };
-  }
-  const expiresIn = meta.expiresAt === undefined ? null : Math.round(meta.expiresAt - nowMs / 1000);
-  return {
-    service,
-    authenticated: expiresIn === null || expiresIn > 0 || meta.hasRefreshToken,
-    account: meta.account ?? null,
-    scopes: meta.scopes,
-    expiresAt: meta.expiresAt === undefined ? null : new Date(meta.expiresAt * 1000).toISOString(),
-    expiresIn,
-    refreshable: meta.hasRefreshToken,
-    store: meta.store,
-  };
-}
-
-async function status(ctx: Context, args: ParsedArgs): Promise<number> {
+async function status(ctx: Context, opts: AuthStatusOptions): Promise<number> {
   const auth = authStoreFromContext(ctx);
-  const named = args.positionals[1];
+  const named = opts.service;
   if (named) await knownService(ctx, named, "show the status of");
   const services = named ? [named] : await auth.listServices();
   const now = ctx.clock();
   const records = [];
   for (const service of services) {
-    records.push(statusRecord(service, await auth.getCachedMetadata(service), now));
+    records.push(tokenStatus(service, await auth.getCachedMetadata(service), now));
   }
   if (ctx.globals.json) {
     ctx.io.out(JSON.stringify({ services: records }, null, 2) + "\n");
@@ -156,8 +173,12 @@ async function status(ctx: Context, args: ParsedArgs): Promise<number> {
   return named && !records[0].authenticated ? 3 : 0;
 }
 
-async function readPassword(ctx: Context, args: ParsedArgs, service: string): Promise<string> {
-  if (args.values["password-stdin"]) {
+async function readPassword(
+  ctx: Context,
+  opts: AuthSigninOptions,
+  service: string,
+): Promise<string> {
+  if (opts.passwordStdin) {
     const text = (await ctx.io.readStdin()).replace(/\r?\n$/, "");
     if (!text) throw usageError(`Cannot sign in to ${service}`, "stdin is empty");
     return text;
@@ -174,26 +195,29 @@ async function readPassword(ctx: Context, args: ParsedArgs, service: string): Pr
   return password;
 }
 
-async function signin(ctx: Context, args: ParsedArgs): Promise<number> {
-  const name = args.positionals[1];
-  const def = await knownService(ctx, name, "sign in to");
-  const service = name!;
-  const modes = ["token-stdin", "password-stdin", "device"].filter((m) => args.values[m]);
+async function signin(ctx: Context, opts: AuthSigninOptions): Promise<number> {
+  const def = await knownService(ctx, opts.service, "sign in to");
+  const service = opts.service!;
+  const modes = [
+    opts.tokenStdin && "token-stdin",
+    opts.passwordStdin && "password-stdin",
+    opts.device && "device",
+  ].filter(Boolean);
   if (modes.length > 1) {
     throw usageError(
       `Cannot sign in to ${service}`,
       `--${modes.join(" and --")} cannot be combined`,
     );
   }
-  const scopes = scopesOption(args.values.scope);
+  const scopes = opts.scopes;
   let token: TokenSet;
-  if (args.values["token-stdin"]) {
+  if (opts.tokenStdin) {
     token = parseTokenInput(await ctx.io.readStdin());
   } else if (def.auth?.type === "supabase") {
-    if (args.values.device) {
+    if (opts.device) {
       throw usageError(`Cannot sign in to ${service} with --device`, "Supabase has no device flow");
     }
-    let email = typeof args.values.email === "string" ? args.values.email : undefined;
+    let email = opts.email;
     if (!email) {
       if (ctx.globals.noInput) {
         throw usageError(`Cannot sign in to ${service}`, "no e-mail address", "pass --email");
@@ -201,7 +225,7 @@ async function signin(ctx: Context, args: ParsedArgs): Promise<number> {
       email = (await ctx.io.prompt("Email: ")).trim();
       if (!email) throw usageError(`Cannot sign in to ${service}`, "no e-mail address");
     }
-    const password = await readPassword(ctx, args, service);
+    const password = await readPassword(ctx, opts, service);
     const resolve = (s: string, f: string) => resolveServiceField(ctx, s, f);
     token = await supabaseSignin({
       service,
@@ -212,7 +236,7 @@ async function signin(ctx: Context, args: ParsedArgs): Promise<number> {
       clock: ctx.clock,
     });
   } else if (def.auth?.type === "oauth2") {
-    if (args.values["password-stdin"]) {
+    if (opts.passwordStdin) {
       throw usageError(`Cannot sign in to ${service}`, "--password-stdin is for Supabase services");
     }
     if (!def.auth.deviceAuthorizationEndpoint) {
@@ -244,14 +268,12 @@ async function signin(ctx: Context, args: ParsedArgs): Promise<number> {
     );
   }
   if (scopes && !token.scopes?.length) token.scopes = scopes;
-  if (typeof args.values.account === "string" && args.values.account) {
-    token.account = args.values.account;
-  }
+  if (opts.account) token.account = opts.account;
   const auth = authStoreFromContext(ctx);
   await auth.setToken(service, token);
   const meta = await auth.getCachedMetadata(service);
   if (ctx.globals.json) {
-    ctx.io.out(JSON.stringify(statusRecord(service, meta, ctx.clock()), null, 2) + "\n");
+    ctx.io.out(JSON.stringify(tokenStatus(service, meta, ctx.clock()), null, 2) + "\n");
   } else if (!ctx.globals.quiet && meta) {
     ctx.io.err(
       `Signed in to ${service}${
@@ -263,8 +285,8 @@ async function signin(ctx: Context, args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-async function logout(ctx: Context, args: ParsedArgs): Promise<number> {
-  const service = args.positionals[1];
+async function logout(ctx: Context, opts: AuthLogoutOptions): Promise<number> {
+  const service = opts.service;
   if (!service) {
     throw usageError("Cannot sign out", "no service given", "usage: credkit auth logout <service>");
   }
@@ -277,8 +299,8 @@ async function logout(ctx: Context, args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-async function token(ctx: Context, args: ParsedArgs): Promise<number> {
-  const service = args.positionals[1];
+async function token(ctx: Context, opts: AuthTokenOptions): Promise<number> {
+  const service = opts.service;
   if (!service) {
     throw usageError(
       "Cannot print a token",
@@ -286,14 +308,43 @@ async function token(ctx: Context, args: ParsedArgs): Promise<number> {
       "usage: credkit auth token <service>",
     );
   }
-  const scope = typeof args.values.scope === "string"
-    ? args.values.scope
-    : Array.isArray(args.values.scope)
-    ? String(args.values.scope[0] ?? "") || undefined
-    : undefined;
-  const value = await authStoreFromContext(ctx).getToken(service, { scope });
+  const value = await authStoreFromContext(ctx).getToken(service, { scope: opts.scope });
   ctx.io.out(value + "\n");
   return 0;
+}
+
+/**
+ * Runs `auth` with parsed options.
+ *
+ * @example
+ * ```ts
+ * const code = await runAuth(ctx, { sub: "status", service: "github" });
+ * ```
+ */
+export function runAuth(ctx: Context, opts: AuthOptions): Promise<number> {
+  switch (opts.sub) {
+    case "signin":
+      return signin(ctx, opts);
+    case "status":
+      return status(ctx, opts);
+    case "logout":
+      return logout(ctx, opts);
+    case "token":
+      return token(ctx, opts);
+  }
+}
+
+/** Runs `fn`; a credkit error is printed on stderr and becomes its exit code. */
+async function reportingErrors(ctx: Context, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CredkitError || err instanceof AuthenticationRequired) {
+      ctx.io.err(formatError(err) + "\n");
+      return exitCodeFor(err);
+    }
+    throw err;
+  }
 }
 
 /**
@@ -336,33 +387,6 @@ Example:
   },
   maxPositionals: 2,
   subcommands: ["signin", "status", "logout", "token"],
-  async run(ctx: Context, args: ParsedArgs): Promise<number> {
-    try {
-      const sub = args.positionals[0];
-      switch (sub) {
-        case "signin":
-        case "login":
-          return await signin(ctx, args);
-        case "status":
-          return await status(ctx, args);
-        case "logout":
-        case "signout":
-          return await logout(ctx, args);
-        case "token":
-          return await token(ctx, args);
-        default:
-          throw usageError(
-            "Cannot run auth",
-            sub ? `unknown subcommand "${sub}"` : "no subcommand given",
-            "use: credkit auth signin|status|logout|token <service>",
-          );
-      }
-    } catch (err) {
-      if (err instanceof CredkitError || err instanceof AuthenticationRequired) {
-        ctx.io.err(formatError(err) + "\n");
-        return exitCodeFor(err);
-      }
-      throw err;
-    }
-  },
+  run: (ctx: Context, args: ParsedArgs): Promise<number> =>
+    reportingErrors(ctx, () => runAuth(ctx, parseAuthOptions(args))),
 };

@@ -1,90 +1,113 @@
 /**
- * `credkit mcp serve | import`: an MCP stdio gateway to the tool manifests,
- * and the import of secrets out of MCP client configurations.
+ * `credkit mcp serve | import | connect`: parses the options of each
+ * subcommand and calls its module under `src/mcp/` (loaded only when used).
  *
  * @module
  */
-import process from "node:process";
-import type { Readable, Writable } from "node:stream";
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/stdio.d.ts"
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { usageError } from "../errors.ts";
-import { createMcpGateway, trackPendingRequests } from "../executor/mcp_gateway.ts";
 import { optBool, optString, optStrings } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
-import { executorFromContext, loadTools } from "../executor/context_tools.ts";
+import type { McpImportOptions } from "../mcp/import/command.ts";
+import type { ConnectOptions } from "../mcp/connect/connect.ts";
+import type { McpServeOptions } from "../mcp/serve.ts";
+
+/** The options of `credkit mcp serve`, parsed once. */
+export interface McpServeCommandOptions extends McpServeOptions {
+  /** The subcommand. */
+  sub: "serve";
+}
+
+/** The options of `credkit mcp import`, parsed once. */
+export interface McpImportCommandOptions extends McpImportOptions {
+  /** The subcommand. */
+  sub: "import";
+}
+
+/** The options of `credkit mcp connect`, parsed once. */
+export interface McpConnectCommandOptions extends ConnectOptions {
+  /** The subcommand. */
+  sub: "connect";
+}
+
+/** The options of `credkit mcp`, one shape per subcommand. */
+export type McpOptions =
+  | McpServeCommandOptions
+  | McpImportCommandOptions
+  | McpConnectCommandOptions;
 
 /**
- * Serves every tool manifest as an MCP tool over stdio until stdin closes.
- * Only protocol messages are written to `stdout`; notes go to stderr.
+ * Parses `mcp`'s arguments into the options of its subcommand; exit 2 for an
+ * unknown or missing subcommand, or `connect` without exactly one URL.
  *
  * @example
  * ```ts
- * const code = await serveMcp(ctx, { toolsDir: ".credkit/tools" });
+ * parseMcpOptions({ values: { "dry-run": true }, positionals: ["import"], rest: [] }).sub; // "import"
  * ```
  */
-export async function serveMcp(
-  ctx: Context,
-  options: { toolsDir?: string; stdin?: Readable; stdout?: Writable } = {},
-): Promise<number> {
-  const set = await loadTools(ctx, options.toolsDir);
-  const executor = await executorFromContext(ctx, set.tools);
-  const server = createMcpGateway({ tools: set.tools, executor });
-  const stdin = options.stdin ?? process.stdin;
-  const stdout = options.stdout ?? process.stdout;
-  if (ctx.globals.verbose || set.tools.length === 0) {
-    if (!ctx.globals.quiet) {
-      ctx.io.err(
-        `credkit mcp: serving ${set.tools.length} tool(s)${
-          set.dir ? ` from ${set.dir}` : " (no .credkit/tools directory found)"
-        }\n`,
+export function parseMcpOptions(args: ParsedArgs): McpOptions {
+  const sub = args.positionals[0];
+  if (sub === "serve") return { sub, toolsDir: optString(args, "tools-dir") };
+  if (sub === "import") {
+    return {
+      sub,
+      file: args.positionals[1],
+      client: optString(args, "client"),
+      dryRun: optBool(args, "dry-run"),
+      force: optBool(args, "force"),
+      restore: optString(args, "restore"),
+      bin: optString(args, "bin"),
+    };
+  }
+  if (sub === "connect") {
+    const url = args.positionals[1];
+    if (!url || args.positionals.length > 2) {
+      throw usageError(
+        "Cannot run mcp connect",
+        url ? "more than one URL given" : "no URL given",
+        "use: credkit mcp connect https://mcp.example.com/mcp",
       );
     }
+    return {
+      sub,
+      url,
+      headers: optStrings(args, "header"),
+      service: optString(args, "service"),
+      scopes: optStrings(args, "scope").flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
+      clientId: optString(args, "client-id"),
+      noBrowser: optBool(args, "no-browser"),
+    };
   }
-  const transport = new StdioServerTransport(stdin, stdout);
-  const closed = new Promise<void>((done) => {
-    stdin.once("end", () => done());
-    stdin.once("close", () => done());
-    server.server.onclose = () => done();
-  });
-  await server.connect(transport);
-  const pending = trackPendingRequests(transport);
-  await closed;
-  await pending.idle(); // answer the calls still running when stdin closed
-  await server.close().catch(() => {});
-  return 0;
+  throw usageError(
+    "Cannot run mcp",
+    sub ? `unknown subcommand "${sub}"` : "no subcommand given",
+    "use: credkit mcp serve | credkit mcp import [FILE] | credkit mcp connect URL",
+  );
 }
 
-async function importConfig(ctx: Context, args: ParsedArgs): Promise<number> {
-  const { runMcpImport } = await import("../mcp/import/command.ts");
-  return await runMcpImport(ctx, {
-    file: args.positionals[1],
-    client: optString(args, "client"),
-    dryRun: optBool(args, "dry-run"),
-    force: optBool(args, "force"),
-    restore: optString(args, "restore"),
-    bin: optString(args, "bin"),
-  });
-}
-
-async function connectRemote(ctx: Context, args: ParsedArgs): Promise<number> {
-  const url = args.positionals[1];
-  if (!url || args.positionals.length > 2) {
-    throw usageError(
-      "Cannot run mcp connect",
-      url ? "more than one URL given" : "no URL given",
-      "use: credkit mcp connect https://mcp.example.com/mcp",
-    );
+/**
+ * Runs `mcp` with parsed options; `import` and `connect` load their modules
+ * only when used.
+ *
+ * @example
+ * ```ts
+ * const code = await runMcp(ctx, parseMcpOptions(args));
+ * ```
+ */
+export async function runMcp(ctx: Context, opts: McpOptions): Promise<number> {
+  switch (opts.sub) {
+    case "serve": {
+      const { serveMcp } = await import("../mcp/serve.ts");
+      return await serveMcp(ctx, opts);
+    }
+    case "import": {
+      const { runMcpImport } = await import("../mcp/import/command.ts");
+      return await runMcpImport(ctx, opts);
+    }
+    case "connect": {
+      const { runConnect } = await import("../mcp/connect/connect.ts");
+      return await runConnect(ctx, opts);
+    }
   }
-  const { runConnect } = await import("../mcp/connect/connect.ts");
-  return await runConnect(ctx, {
-    url,
-    headers: optStrings(args, "header"),
-    service: optString(args, "service"),
-    scopes: optStrings(args, "scope").flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
-    clientId: optString(args, "client-id"),
-    noBrowser: optBool(args, "no-browser"),
-  });
 }
 
 /**
@@ -155,15 +178,5 @@ Examples:
     "no-browser": { type: "boolean" },
   },
   maxPositionals: 2,
-  async run(ctx: Context, args: ParsedArgs): Promise<number> {
-    const sub = args.positionals[0];
-    if (sub === "serve") return await serveMcp(ctx, { toolsDir: optString(args, "tools-dir") });
-    if (sub === "import") return await importConfig(ctx, args);
-    if (sub === "connect") return await connectRemote(ctx, args);
-    throw usageError(
-      "Cannot run mcp",
-      sub ? `unknown subcommand "${sub}"` : "no subcommand given",
-      "use: credkit mcp serve | credkit mcp import [FILE] | credkit mcp connect URL",
-    );
-  },
+  run: (ctx: Context, args: ParsedArgs): Promise<number> => runMcp(ctx, parseMcpOptions(args)),
 };

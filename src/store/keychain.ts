@@ -25,6 +25,7 @@ import process from "node:process";
 import { CredkitError } from "../errors.ts";
 import { describeFsError } from "../fs_errors.ts";
 import { stateDir } from "../paths.ts";
+import { safeName } from "../safe_name.ts";
 import type { Fields, Namespace, SecretBackend, StoreName } from "./backend.ts";
 import {
   continuationAccount,
@@ -169,7 +170,7 @@ export class KeychainBackend implements SecretBackend {
     this.#binding = options.keyring;
     this.maxItemChars = options.maxItemChars ??
       (process.platform === "win32" ? WINDOWS_MAX_ITEM_CHARS : undefined);
-    const safe = this.service.replace(/[^A-Za-z0-9_.-]/g, "_");
+    const safe = safeName(this.service);
     this.lockPath = join(options.lockDir ?? stateDir(env), `keychain.${safe}.lock`);
   }
 

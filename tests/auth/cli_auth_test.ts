@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { authCommand, parseTokenInput } from "../../src/cli/auth.ts";
+import { authCommand } from "../../src/cli/auth.ts";
 import { authStoreFromContext } from "../../src/auth/context_store.ts";
 import type { ParsedArgs } from "../../src/cli/context.ts";
-import { CredkitError } from "../../src/errors.ts";
 import { assertNoSecrets, makeTestContext, type TestContextOptions } from "../_helpers.ts";
 import { startOidc } from "./_oidc.ts";
 import { startSupabase } from "./_supabase.ts";
@@ -173,14 +172,6 @@ Deno.test("auth signin --token-stdin: bare token, file store, errors", async () 
     assert.equal(await authCommand.run(noAuth.ctx, args(["signin", "github"])), 2);
     assert.match(noAuth.captured.err, /--token-stdin/);
   });
-});
-
-Deno.test("parseTokenInput", () => {
-  assert.deepEqual(parseTokenInput(" tok \n"), { accessToken: "tok" });
-  assert.equal(parseTokenInput(JSON.stringify(TOKEN_JSON)).refreshToken, TOKEN_JSON.refresh_token);
-  assert.throws(() => parseTokenInput(""), CredkitError);
-  assert.throws(() => parseTokenInput('{"refresh_token":"x"}'), /access_token/);
-  assert.throws(() => parseTokenInput('{"access_token":"x","expires_in":"soon"}'), /expires_in/);
 });
 
 Deno.test("auth signin --device against oidc-provider, then token refreshes", async () => {

@@ -10,6 +10,7 @@ import type { McpTokenProvider } from "./token_provider.ts";
 
 /** Options of {@link authFetch}. */
 export interface AuthFetchOptions {
+  /** The underlying fetch. */
   fetch: typeof globalThis.fetch;
   /** Headers given with --header, `${VAR}` already filled in. */
   headers: Record<string, string>;

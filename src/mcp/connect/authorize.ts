@@ -16,17 +16,25 @@ import { listenLoopback, type LoopbackCallback } from "./loopback.ts";
 
 /** Fields of the stored entry that describe the client and the server (not tokens). */
 export interface StoredRegistration {
+  /** The registered (or given) client id. */
   client_id?: string;
+  /** The client secret, when the server issued one. */
   client_secret?: string;
+  /** The loopback redirect URI the client was registered with. */
   redirect_uri?: string;
+  /** The token endpoint refreshes go to. */
   token_endpoint?: string;
+  /** The authorization server's issuer. */
   issuer?: string;
+  /** The RFC 8707 resource the tokens are for. */
   resource?: string;
 }
 
 /** Options of {@link authorize}. */
 export interface AuthorizeOptions {
+  /** The MCP server URL. */
   serverUrl: URL;
+  /** `resource_metadata` from the 401, when it named one. */
   resourceMetadataUrl?: string;
   /** Scopes to ask for; empty: those of the resource metadata. */
   scopes: string[];
@@ -34,16 +42,23 @@ export interface AuthorizeOptions {
   clientId?: string;
   /** The registration kept from an earlier sign-in. */
   stored: StoredRegistration;
+  /** The fetch used for discovery, registration and the token request. */
   fetch: typeof globalThis.fetch;
   /** Shows the URL (stderr) and opens the browser unless told not to. */
   present(url: string): Promise<void>;
-  /** How long to wait for the browser, ms (default 300000). */
+  /**
+   * How long to wait for the browser, in milliseconds.
+   *
+   * @default {300000}
+   */
   timeoutMs?: number;
 }
 
 /** A completed authorization: tokens and the fields to keep beside them. */
 export interface Authorized {
+  /** The tokens the token endpoint returned. */
   token: TokenSet;
+  /** The client and server fields to store beside them. */
   registration: StoredRegistration;
 }
 

@@ -9,7 +9,9 @@ import type { spawn as nodeSpawn } from "node:child_process";
 
 /** Options of {@link openBrowser}. */
 export interface OpenBrowserOptions {
+  /** The environment (`BROWSER` is read from it). */
   env: Record<string, string | undefined>;
+  /** Starts the opener (node's `spawn`). */
   spawn: typeof nodeSpawn;
   /** `process.platform`. */
   platform: string;

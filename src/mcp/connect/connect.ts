@@ -24,14 +24,33 @@ import { mcpRefresher, mcpServiceDef, McpTokenProvider } from "./token_provider.
 
 /** Options of `mcp connect`. */
 export interface ConnectOptions {
+  /** The remote MCP server URL (may hold `${VAR}` in query values). */
   url: string;
   /** `Name: value` strings; values may hold `${VAR}`. */
   headers: string[];
+  /**
+   * The AuthStore service the server's tokens are kept under.
+   *
+   * @default {"mcp-<host>[-<port>]"}
+   */
   service?: string;
+  /** Scopes to ask for (`--scope`), added to those the server names. */
   scopes: string[];
+  /** A client id registered by the user (no dynamic registration then). */
   clientId?: string;
+  /** Print the authorization URL only, never start a browser. */
   noBrowser: boolean;
+  /**
+   * Where the local client's messages come from.
+   *
+   * @default {process.stdin}
+   */
   stdin?: Readable;
+  /**
+   * Where messages to the local client go.
+   *
+   * @default {process.stdout}
+   */
   stdout?: Writable;
 }
 

@@ -9,9 +9,13 @@ import { CredkitError } from "../../errors.ts";
 
 /** What credkit needs from the authorization server. */
 export interface AuthServerInfo {
+  /** The authorization server's issuer identifier. */
   issuer: string;
+  /** Where the browser is sent to sign in. */
   authorizationEndpoint: string;
+  /** Where codes and refresh tokens are exchanged. */
   tokenEndpoint: string;
+  /** Where clients register (RFC 7591), if the server allows it. */
   registrationEndpoint?: string;
   /** The resource to name in the `resource` parameter (RFC 8707). */
   resource: string;
@@ -25,6 +29,7 @@ export interface DiscoverOptions {
   serverUrl: URL;
   /** `resource_metadata` from the 401, when it named one. */
   resourceMetadataUrl?: string;
+  /** The fetch used to read the metadata documents. */
   fetch: typeof globalThis.fetch;
 }
 

@@ -10,9 +10,11 @@ import { createServer, type Server } from "node:http";
 export interface LoopbackCallback {
   /** `http://127.0.0.1:<port>/callback` */
   redirectUri: string;
+  /** The port it listens on. */
   port: number;
   /** Resolves with the `code` of the callback carrying `state`; rejects on an error answer. */
   waitForCode(state: string, timeoutMs: number): Promise<string>;
+  /** Stops listening. */
   close(): void;
 }
 

@@ -51,7 +51,9 @@ export function fillPlaceholders(text: string, values: Record<string, string>): 
 
 /** One `--header 'Name: value'`. */
 export interface HeaderOption {
+  /** The header name. */
   name: string;
+  /** The header value, `${VAR}` not yet filled in. */
   value: string;
 }
 

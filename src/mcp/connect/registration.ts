@@ -9,8 +9,11 @@ import { scrub } from "../../auth/http_util.ts";
 
 /** A client as registered (or given with --client-id). */
 export interface ClientRegistration {
+  /** The client id. */
   clientId: string;
+  /** The client secret, when the server issued one. */
   clientSecret?: string;
+  /** The loopback redirect URI registered for it. */
   redirectUri: string;
 }
 

@@ -26,10 +26,13 @@ type Remote = StreamableHTTPClientTransport | SSEClientTransport;
 
 /** Options of {@link relayMcp}. */
 export interface RelayOptions {
+  /** The remote MCP server URL. */
   url: URL;
   /** The authorizing fetch (see authFetch). */
   fetch: typeof globalThis.fetch;
+  /** The local client's messages. */
   stdin: Readable;
+  /** Where the local client reads messages (masked). */
   stdout: Writable;
   /** Values never to show the local client (read at every message). */
   secrets: () => string[];

@@ -11,11 +11,12 @@
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
-import type { AuthStore, Refresher, TokenSet } from "../../auth/auth_store.ts";
+import type { AuthStore, RefreshRequest, TokenSet } from "../../auth/auth_store.ts";
 import { AuthenticationRequired } from "../../auth/errors.ts";
 import { refreshOAuth2 } from "../../auth/oauth2.ts";
 import type { ServiceDef } from "../../catalog.ts";
 import { CredkitError } from "../../errors.ts";
+import { safeName } from "../../safe_name.ts";
 import type { Fields } from "../../store/backend.ts";
 import { withFileLock } from "../../store/lock.ts";
 import type { Authorized, StoredRegistration } from "./authorize.ts";
@@ -29,20 +30,25 @@ export type RunAuthorization = (request: {
 
 /** Options of {@link McpTokenProvider}. */
 export interface McpTokenProviderOptions {
+  /** The AuthStore holding the server's entry. */
   auth: AuthStore;
+  /** The AuthStore service (entry) name of the server. */
   service: string;
   /** Directory of the lock files (the AuthStore's). */
   lockDir: string;
+  /** Runs the browser authorization when no token can be had otherwise. */
   runAuthorization: RunAuthorization;
   /** Reads the entry's non-token fields (registration) straight from the store. */
   readEntry: () => Promise<Fields | undefined>;
   /** Scopes given with --scope. */
   scopes: string[];
-  /** How long a process waits for another one's authorization, ms (default 600000). */
+  /**
+   * How long a process waits for another one's authorization, in milliseconds.
+   *
+   * @default {600000}
+   */
   authorizeTimeoutMs?: number;
 }
-
-const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
 
 /**
  * The AuthStore refresher for MCP server entries: a refresh_token grant at the
@@ -53,7 +59,7 @@ const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
  * new AuthStore({ ..., refreshers: { oauth2: mcpRefresher } });
  * ```
  */
-export const mcpRefresher: Refresher = (request) => {
+export function mcpRefresher(request: RefreshRequest): Promise<TokenSet> {
   const { token_endpoint, client_id, client_secret } = request.extra ?? {};
   if (!token_endpoint || !client_id) {
     return Promise.reject(
@@ -66,7 +72,7 @@ export const mcpRefresher: Refresher = (request) => {
   };
   if (client_secret && def.auth?.type === "oauth2") def.auth.clientSecret = client_secret;
   return refreshOAuth2({ ...request, def });
-};
+}
 
 /**
  * The service definition the AuthStore sees for an MCP server entry.
@@ -100,6 +106,11 @@ export class McpTokenProvider {
   readonly #seen = new Set<string>();
   #pending: Promise<string> | undefined;
 
+  /**
+   * A provider for the server that `options.service` names.
+   *
+   * @param options The AuthStore, the entry name, the lock directory and the authorization step.
+   */
   constructor(options: McpTokenProviderOptions) {
     this.#o = options;
   }
