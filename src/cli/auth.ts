@@ -8,13 +8,10 @@
  */
 import type { ServiceDef } from "../catalog.ts";
 import { CredkitError, exitCodeFor, formatError, usageError } from "../errors.ts";
-import type { TokenSet } from "../auth/auth_store.ts";
-import { authStoreFromContext, resolveServiceField } from "../auth/context_store.ts";
-import { parseTokenInput } from "../auth/token_input.ts";
+import { authStoreFromContext } from "../auth/context_store.ts";
+import { obtainToken } from "../auth/signin.ts";
 import { describeExpiry, tokenStatus } from "../auth/token_status.ts";
 import { AuthenticationRequired } from "../auth/errors.ts";
-import { deviceSignin } from "../auth/oauth2.ts";
-import { supabaseProject, supabaseSignin } from "../auth/supabase.ts";
 import { optBool, optString, optStrings, renderTable } from "./common.ts";
 import type { Command, Context, ParsedArgs } from "./context.ts";
 
@@ -173,28 +170,6 @@ async function status(ctx: Context, opts: AuthStatusOptions): Promise<number> {
   return named && !records[0].authenticated ? 3 : 0;
 }
 
-async function readPassword(
-  ctx: Context,
-  opts: AuthSigninOptions,
-  service: string,
-): Promise<string> {
-  if (opts.passwordStdin) {
-    const text = (await ctx.io.readStdin()).replace(/\r?\n$/, "");
-    if (!text) throw usageError(`Cannot sign in to ${service}`, "stdin is empty");
-    return text;
-  }
-  if (ctx.globals.noInput) {
-    throw usageError(
-      `Cannot sign in to ${service}`,
-      "no password and prompting is off",
-      "pipe it with --password-stdin",
-    );
-  }
-  const password = await ctx.io.prompt("Password: ", { hidden: true });
-  if (!password) throw usageError(`Cannot sign in to ${service}`, "empty password");
-  return password;
-}
-
 async function signin(ctx: Context, opts: AuthSigninOptions): Promise<number> {
   const def = await knownService(ctx, opts.service, "sign in to");
   const service = opts.service!;
@@ -210,63 +185,7 @@ async function signin(ctx: Context, opts: AuthSigninOptions): Promise<number> {
     );
   }
   const scopes = opts.scopes;
-  let token: TokenSet;
-  if (opts.tokenStdin) {
-    token = parseTokenInput(await ctx.io.readStdin());
-  } else if (def.auth?.type === "supabase") {
-    if (opts.device) {
-      throw usageError(`Cannot sign in to ${service} with --device`, "Supabase has no device flow");
-    }
-    let email = opts.email;
-    if (!email) {
-      if (ctx.globals.noInput) {
-        throw usageError(`Cannot sign in to ${service}`, "no e-mail address", "pass --email");
-      }
-      email = (await ctx.io.prompt("Email: ")).trim();
-      if (!email) throw usageError(`Cannot sign in to ${service}`, "no e-mail address");
-    }
-    const password = await readPassword(ctx, opts, service);
-    const resolve = (s: string, f: string) => resolveServiceField(ctx, s, f);
-    token = await supabaseSignin({
-      service,
-      project: await supabaseProject(service, def, resolve),
-      email,
-      password,
-      fetch: ctx.fetch,
-      clock: ctx.clock,
-    });
-  } else if (def.auth?.type === "oauth2") {
-    if (opts.passwordStdin) {
-      throw usageError(`Cannot sign in to ${service}`, "--password-stdin is for Supabase services");
-    }
-    if (!def.auth.deviceAuthorizationEndpoint) {
-      throw usageError(
-        `Cannot sign in to ${service}`,
-        "its auth settings have no deviceAuthorizationEndpoint",
-        `pipe a token with: credkit auth signin ${service} --token-stdin`,
-      );
-    }
-    token = await deviceSignin({
-      service,
-      config: def.auth,
-      scopes,
-      fetch: ctx.fetch,
-      clock: ctx.clock,
-      onPrompt: (p) => {
-        ctx.io.err(
-          `To sign in to ${service}, open ${p.verificationUri} and enter the code ${p.userCode}\n` +
-            (p.verificationUriComplete ? `(or open ${p.verificationUriComplete})\n` : "") +
-            `Waiting for approval (the code expires in ${Math.round(p.expiresIn / 60)} min)…\n`,
-        );
-      },
-    });
-  } else {
-    throw usageError(
-      `Cannot sign in to ${service}`,
-      "the service has no auth settings",
-      `pipe a token with: credkit auth signin ${service} --token-stdin`,
-    );
-  }
+  const token = await obtainToken(ctx, def, opts);
   if (scopes && !token.scopes?.length) token.scopes = scopes;
   if (opts.account) token.account = opts.account;
   const auth = authStoreFromContext(ctx);
