@@ -9,12 +9,9 @@
 import type { Readable, Writable } from "node:stream";
 import { signalGroup } from "./group.ts";
 import { pipesAreSocketPairs } from "./bun_adapter.ts";
+import { relaySink } from "./relay_sink.ts";
 
-/**
- * After the child has exited, how long its output pipes may stay silent (held
- * open by a process that left the group) before credkit stops reading them.
- */
-export const DRAIN_IDLE_MS = 1000;
+export { DRAIN_IDLE_MS, quietErrors } from "./relay_sink.ts";
 
 /**
  * A chunk transformer: the masker or the MCP relay. `pushv`,
@@ -93,24 +90,6 @@ export function brokenPipePolicy(pgid: () => number | undefined): BrokenPipePoli
   return pipesAreSocketPairs ? signalWritersPolicy(pgid) : closeReadEnd;
 }
 
-/** Streams that already carry a permanent quiet `error` listener. */
-const quieted = new WeakSet<Writable>();
-
-/**
- * Gives `dst` a permanent `error` listener that does nothing (once), so a
- * late error after a relay finished is not an uncaught exception.
- *
- * @example
- * ```ts
- * quietErrors(process.stdout);
- * ```
- */
-export function quietErrors(dst: Writable): void {
-  if (quieted.has(dst)) return;
-  quieted.add(dst);
-  dst.on("error", () => {});
-}
-
 /**
  * Copies `src` to `dst` through `transform`, pausing `src` while `dst` is
  * full. Resolves once `src` ended and everything was handed to `dst`, or
@@ -131,88 +110,16 @@ export function relay(
   childExited: Promise<unknown>,
   onBroken: BrokenPipePolicy,
 ): Promise<void> {
-  return new Promise((resolveRelay) => {
-    let finished = false;
-    let ended = false;
-    let broken = false;
-    let pending = 0;
-    let waitingForDrain = false;
-    let lastActivity = Date.now();
-    let idleTimer: ReturnType<typeof setInterval> | undefined;
-
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      if (idleTimer) clearInterval(idleTimer);
-      dst.off("error", onDstError);
-      dst.off("drain", onDrain);
-      resolveRelay();
-    };
-    const maybeFinish = () => {
-      if (ended && pending === 0) finish();
-    };
-    let afterBreak: ((chunk: Uint8Array) => void) | undefined;
-    const onDstError = () => {
-      if (broken) return;
-      broken = true;
-      afterBreak = onBroken(src);
-      src.resume();
-      finish();
-    };
-    const onDrain = () => {
-      waitingForDrain = false;
-      lastActivity = Date.now();
-      if (!broken) src.resume();
-    };
-    const write = (bytes: Uint8Array): boolean => {
-      if (broken || bytes.length === 0) return true;
-      pending++;
-      return dst.write(bytes, (err) => {
-        pending--;
-        if (err) onDstError();
-        else maybeFinish();
-      });
-    };
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      if (transform) write(transform.flush());
-      maybeFinish();
-    };
-
-    quietErrors(dst);
-    dst.on("error", onDstError);
-
-    src.on("data", (chunk: Uint8Array) => {
-      lastActivity = Date.now();
-      if (broken) afterBreak?.(chunk);
-      if (broken || ended) return;
-      const pieces = !transform
-        ? [chunk]
-        : transform.pushv
-        ? transform.pushv(chunk)
-        : [transform.push(chunk)];
-      let flowing = true;
-      for (const piece of pieces) flowing = write(piece) && flowing;
-      if (!flowing && !waitingForDrain) {
-        waitingForDrain = true;
-        src.pause();
-        dst.once("drain", onDrain);
-      }
-    });
-    src.once("end", end);
-    src.once("close", end);
-    src.once("error", end);
-
-    childExited.then(() => {
-      if (finished) return;
-      idleTimer = setInterval(() => {
-        if (ended || waitingForDrain) return;
-        if (Date.now() - lastActivity >= DRAIN_IDLE_MS) {
-          src.destroy();
-          end();
-        }
-      }, 100);
-    });
-  });
+  const sink = relaySink(
+    { pause: () => src.pause(), resume: () => src.resume(), destroy: () => src.destroy() },
+    transform,
+    dst,
+    childExited,
+    onBroken,
+  );
+  src.on("data", sink.chunk);
+  src.once("end", sink.end);
+  src.once("close", sink.end);
+  src.once("error", sink.end);
+  return sink.done;
 }
