@@ -15,6 +15,7 @@
  */
 import * as fs from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { concatBytes } from "../bytes.ts";
 import { CredkitError } from "../errors.ts";
 import { writeFileAtomic } from "../fs_write.ts";
 import type { Env } from "../paths.ts";
@@ -65,12 +66,7 @@ export function projectDigest(
     ) {
       parts.push(encoder.encode(`${name}\0${data.length}\0`), data);
     }
-    bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
-    }
+    bytes = concatBytes(parts);
   }
   return sha256Hex(bytes);
 }

@@ -16,8 +16,9 @@
 import { Buffer } from "node:buffer";
 import { type Matcher, scan } from "./matcher.ts";
 import { compileMatcher, maskableSecrets, type StringMask, stringMasker } from "./policy.ts";
-import { StreamMasker } from "./stream_masker.ts";
+import { latin1, StreamMasker } from "./stream_masker.ts";
 import { nativeByteSearch } from "../runtime/byte_search.ts";
+import { concatBytes } from "../bytes.ts";
 
 const EMPTY = new Uint8Array(0);
 const LF = 0x0a;
@@ -26,20 +27,6 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 const MASKED_VALUE = '"****"';
 /** Above this many raw forms, one search per form costs more than the scan it would spare. */
 const QUICK_CHECK_MAX_FORMS = 6;
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** `[start, end)` pairs of the strings, scalars and containers of a valid JSON text. */
 interface JsonTokens {
@@ -176,7 +163,7 @@ export class McpRelay {
     let block = nl + 1 === chunk.length ? chunk : chunk.subarray(0, nl + 1);
     if (this.#pendingSize > 0) {
       this.#pending.push(block);
-      block = concat(this.#pending, this.#pendingSize + block.length);
+      block = concatBytes(this.#pending, this.#pendingSize + block.length);
     }
     this.#pending = nl + 1 < chunk.length ? [chunk.slice(nl + 1)] : [];
     this.#pendingSize = chunk.length - nl - 1;
@@ -186,7 +173,7 @@ export class McpRelay {
   /** Returns the trailing partial line, masked; the relay can then be reused. */
   flush(): Uint8Array {
     if (this.#pendingSize === 0) return EMPTY;
-    const rest = concat(this.#pending, this.#pendingSize);
+    const rest = concatBytes(this.#pending, this.#pendingSize);
     this.#pending = [];
     this.#pendingSize = 0;
     if (this.#bytes === null) return rest;
@@ -242,7 +229,7 @@ export class McpRelay {
     if (parts.length === 0) return block;
     const tail = block.subarray(kept);
     parts.push(tail);
-    return concat(parts, size + tail.length);
+    return concatBytes(parts, size + tail.length);
   }
 
   /**
@@ -319,6 +306,6 @@ export class McpRelay {
     if (scan(this.#bytes!, latin1(bytes)).next(0) === -1) return bytes;
     const head = this.#raw.push(bytes);
     const rest = this.#raw.flush();
-    return rest.length === 0 ? head : concat([head, rest], head.length + rest.length);
+    return rest.length === 0 ? head : concatBytes([head, rest], head.length + rest.length);
   }
 }

@@ -16,14 +16,23 @@ import { Transform } from "node:stream";
 import { type Matcher, partialStart, type Scan, scan, scanWith } from "./matcher.ts";
 import { compileMatcher, maskableSecrets } from "./policy.ts";
 import { nativeByteSearch } from "../runtime/byte_search.ts";
+import { concatBytes } from "../bytes.ts";
 
 export { maskString, MIN_SECRET_LENGTH, stringMasker } from "./policy.ts";
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
-/** One char per byte (0–255), without copying through a decoder that remaps 0x80–0x9f. */
-function latin1(bytes: Uint8Array): string {
+/**
+ * One char per byte (0–255), without copying through a decoder that remaps
+ * 0x80–0x9f: the text the byte-mode matchers scan.
+ *
+ * @example
+ * ```ts
+ * latin1(new Uint8Array([0x68, 0xe9])); // "hé"
+ * ```
+ */
+export function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
@@ -93,15 +102,7 @@ function holdFrom(m: Matcher, buf: Uint8Array, from: number): number {
 function concat(pieces: Uint8Array[]): Uint8Array {
   if (pieces.length === 0) return EMPTY;
   if (pieces.length === 1) return pieces[0];
-  let size = 0;
-  for (const p of pieces) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of pieces) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(pieces);
 }
 
 /**
