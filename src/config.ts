@@ -5,18 +5,13 @@
  *
  * @module
  */
-import * as fs from "node:fs";
 import { dirname, resolve } from "node:path";
 import { BUILTIN_SERVICES, type ServiceDef } from "./catalog.ts";
-import { CredkitError } from "./errors.ts";
-import { describeFsError, describeJsonError } from "./fs_errors.ts";
-import { findConfigFile } from "./config/find.ts";
 import { fastCheck } from "./config/check.ts";
 import { assertServiceRefs } from "./config/service_refs.ts";
 import { validateWithZod } from "./config/schema.ts";
 import type { LoadedConfig } from "./config/layers.ts";
 
-export { findConfigFile };
 export { configJsonSchema, configSchema } from "./config/schema.ts";
 export type { BackendDef, ConfigFile, ServerDef } from "./config/schema.ts";
 export type { LoadedConfig } from "./config/layers.ts";
@@ -46,35 +41,4 @@ export function parseConfig(data: unknown, path: string): LoadedConfig {
     servers: file.servers,
     backends: file.backends,
   };
-}
-
-/**
- * Loads one config file as a single layer: `explicitPath`, else credkit.json
- * found from `cwd` upwards, else the built-in catalog alone.
- *
- * @example
- * ```ts
- * const cfg = loadConfig({ cwd: "/p", explicitPath: "/p/credkit.json" });
- * ```
- */
-export function loadConfig(options: { cwd: string; explicitPath?: string }): LoadedConfig {
-  const path = options.explicitPath
-    ? resolve(options.cwd, options.explicitPath)
-    : findConfigFile(options.cwd);
-  if (!path) {
-    return { baseDir: options.cwd, services: { ...BUILTIN_SERVICES }, servers: {}, backends: {} };
-  }
-  let text: string;
-  try {
-    text = fs.readFileSync(path, "utf8");
-  } catch (err) {
-    throw new CredkitError("usage", `Cannot read config ${path}`, describeFsError(err));
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new CredkitError("usage", `Invalid config ${path}`, describeJsonError(text));
-  }
-  return parseConfig(data, path);
 }

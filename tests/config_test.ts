@@ -4,7 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { CredkitError } from "../src/errors.ts";
-import { findConfigFile, loadConfig, parseConfig } from "../src/config.ts";
+import { parseConfig } from "../src/config.ts";
+import { findProjectConfig } from "../src/config/find.ts";
+import { loadLayeredConfig } from "../src/config/layers.ts";
+
+/** The layered loader as commands use it, with no user config and no $HOME above `cwd`. */
+function loadProject(cwd: string) {
+  const env = { HOME: "/nonexistent-home", CREDKIT_HOME: "/nonexistent-credkit-home" };
+  return loadLayeredConfig({ cwd, env, stateDir: "/nonexistent-credkit-home/state" });
+}
 
 const DESIGN_EXAMPLE = {
   $schema: "./credkit.schema.json",
@@ -78,14 +86,17 @@ Deno.test("a bad config is refused naming the file and the field at fault", () =
   }
 });
 
-Deno.test("credkit.json is found in the working directory or a parent", () => {
+Deno.test("credkit.json is found in the working directory or a parent", async () => {
   const dir = fs.mkdtempSync(join(tmpdir(), "credkit-config-"));
   fs.mkdirSync(join(dir, "a", "b"), { recursive: true });
   fs.writeFileSync(join(dir, "credkit.json"), JSON.stringify({ services: {} }));
-  assert.equal(findConfigFile(join(dir, "a", "b")), join(dir, "credkit.json"));
-  assert.equal(loadConfig({ cwd: join(dir, "a") }).path, join(dir, "credkit.json"));
+  assert.equal(
+    findProjectConfig(join(dir, "a", "b"), { HOME: "/nonexistent-home" }),
+    join(dir, "credkit.json"),
+  );
+  assert.equal((await loadProject(join(dir, "a"))).path, join(dir, "credkit.json"));
   fs.writeFileSync(join(dir, "a", "credkit.json"), "{ not json");
-  assert.throws(() => loadConfig({ cwd: join(dir, "a", "b") }), /Invalid config .*credkit\.json/);
+  await assert.rejects(loadProject(join(dir, "a", "b")), /Invalid config .*credkit\.json/);
   fs.rmSync(dir, { recursive: true });
 });
 
@@ -96,8 +107,8 @@ Deno.test("the committed credkit.schema.json matches the zod schema", () => {
   assert.equal(r.status, 0, r.stderr);
 });
 
-Deno.test("the example credkit.json in the repository is valid", () => {
-  const cfg = loadConfig({ cwd: "examples/ipfs_kit" });
+Deno.test("the example credkit.json in the repository is valid", async () => {
+  const cfg = await loadProject("examples/ipfs_kit");
   assert.ok(cfg.backends.huggingface);
 });
 

@@ -99,23 +99,3 @@ export function unsafeOwnership(path: string): string | undefined {
   }
   return undefined;
 }
-
-/**
- * Finds credkit.json in `cwd` or any parent directory (no `$HOME` stop: for
- * callers that handle a single file, such as `loadConfig`).
- *
- * @example
- * ```ts
- * findConfigFile("/work/project/src"); // "/work/project/credkit.json" or undefined
- * ```
- */
-export function findConfigFile(cwd: string): string | undefined {
-  let dir = resolve(cwd);
-  for (;;) {
-    const candidate = join(dir, "credkit.json");
-    if (fs.existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}

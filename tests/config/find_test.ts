@@ -3,7 +3,6 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import {
-  findConfigFile,
   findProjectConfig,
   homeDir,
   searchedDirs,
@@ -36,14 +35,13 @@ Deno.test("homeDir: $HOME, else the account's home", () => {
   assert.ok(homeDir({}).length > 0);
 });
 
-Deno.test("findProjectConfig stops before $HOME; findConfigFile does not", () => {
+Deno.test("findProjectConfig stops before $HOME", () => {
   const home = tempDir();
   try {
     fs.writeFileSync(join(home, "credkit.json"), "{}");
     const sub = join(home, "p", "src");
     fs.mkdirSync(sub, { recursive: true });
     assert.equal(findProjectConfig(sub, { HOME: home }), undefined);
-    assert.equal(findConfigFile(sub), join(home, "credkit.json"));
     fs.writeFileSync(join(home, "p", "credkit.json"), "{}");
     assert.equal(findProjectConfig(sub, { HOME: home }), join(home, "p", "credkit.json"));
   } finally {
