@@ -7,10 +7,7 @@
  *
  * @module
  */
-import type { spawn as nodeSpawn } from "node:child_process";
 import process from "node:process";
-import type { Writable } from "node:stream";
-import type { ServerDef } from "../config.ts";
 import type { ResolvedService } from "../resolve.ts";
 import { forwardSignals, TERMINATION_SIGNALS } from "../process/signals.ts";
 import {
@@ -23,7 +20,7 @@ import {
   writeServerState,
 } from "./server_state.ts";
 import { formatDuration } from "./duration.ts";
-import { type Instance, startInstance } from "./server_instance.ts";
+import { type Instance, type InstanceOptions, startInstance } from "./server_instance.ts";
 import { watchDir } from "./watch_dir.ts";
 import {
   type Decision,
@@ -37,18 +34,12 @@ import {
 export { NO_READY_CHECK_GRACE_MS } from "./server_instance.ts";
 export { backoffDelay, QUICK_CRASH_MS } from "./supervisor_machine.ts";
 
-/** Options of {@link supervise}. */
-export interface SuperviseOptions {
+/** Options of {@link supervise}: those of each run of the server, and the supervisor's own. */
+export interface SuperviseOptions extends InstanceOptions {
   /** The server's name in credkit.json. */
   name: string;
-  /** The server's declaration. */
-  def: ServerDef;
-  /** Working directory of the server (absolute). */
-  cwd: string;
   /** Resolves the server's credentials (called at start, before each restart, on changes). */
   resolve: () => Promise<Record<string, ResolvedService>>;
-  /** Environment below the credentials. */
-  baseEnv: Record<string, string>;
   /** Directory of server state files (`<stateDir>/servers`). */
   stateDir: string;
   /** Path of the log (recorded in the state file). */
@@ -59,18 +50,6 @@ export interface SuperviseOptions {
   watch?: boolean;
   /** Directory of change notices (`<stateDir>/changes`). */
   changesDir?: string;
-  /** Where the server's masked stdout goes. */
-  stdout: Writable;
-  /** Where the server's masked stderr goes. */
-  stderr: Writable;
-  /** Supervisor messages (one line each, no secrets). */
-  log: (line: string) => void;
-  /** Spawn function passed to the launcher. */
-  spawn: typeof nodeSpawn;
-  /** Fetch used to poll the readiness URL. */
-  fetch: typeof globalThis.fetch;
-  /** Milliseconds since the epoch. @default Date.now */
-  clock?: () => number;
   /**
    * End the supervisor (exit 1) when the server exits or is not ready in time
    * before it was ever ready (what `server start` needs). Default: false
